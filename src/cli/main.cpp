@@ -1,7 +1,8 @@
 // daneguard's entry point: parses the command line, wires adapters into the app layer and maps
 // errors to exit codes. No logic lives here.
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/version.hpp"
 

@@ -1,7 +1,8 @@
 #include "core/certificate.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace daneguard {
 namespace {
@@ -22,13 +23,20 @@ std::string_view withoutTrailingDot(std::string_view name) {
 
 std::string PublicKeyFacts::description() const {
   switch (algorithm) {
-    case KeyAlgorithm::Rsa: return fmt::format("RSA-{}", bits);
-    case KeyAlgorithm::EcdsaP256: return "ECDSA-P256";
-    case KeyAlgorithm::EcdsaP384: return "ECDSA-P384";
-    case KeyAlgorithm::EcdsaP521: return "ECDSA-P521";
-    case KeyAlgorithm::Ed25519: return "Ed25519";
-    case KeyAlgorithm::Ed448: return "Ed448";
-    case KeyAlgorithm::Other: return fmt::format("other-{}", bits);
+    case KeyAlgorithm::Rsa:
+      return fmt::format("RSA-{}", bits);
+    case KeyAlgorithm::EcdsaP256:
+      return "ECDSA-P256";
+    case KeyAlgorithm::EcdsaP384:
+      return "ECDSA-P384";
+    case KeyAlgorithm::EcdsaP521:
+      return "ECDSA-P521";
+    case KeyAlgorithm::Ed25519:
+      return "Ed25519";
+    case KeyAlgorithm::Ed448:
+      return "Ed448";
+    case KeyAlgorithm::Other:
+      return fmt::format("other-{}", bits);
   }
   return "other";
 }

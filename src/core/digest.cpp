@@ -20,7 +20,11 @@ Bytes digest(const EVP_MD* md, ByteView data) {
 
 }  // namespace
 
-Bytes sha256(ByteView data) { return digest(EVP_sha256(), data); }
-Bytes sha512(ByteView data) { return digest(EVP_sha512(), data); }
+Bytes sha256(ByteView data) {
+  return digest(EVP_sha256(), data);
+}
+Bytes sha512(ByteView data) {
+  return digest(EVP_sha512(), data);
+}
 
 }  // namespace daneguard

@@ -49,7 +49,9 @@ using Result = tl::expected<T, Error>;
 inline tl::unexpected<Error> fail(ErrorKind kind, std::string message) {
   return tl::unexpected<Error>(Error{kind, std::move(message)});
 }
-inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+inline tl::unexpected<Error> fail(Error error) {
+  return tl::unexpected<Error>(std::move(error));
+}
 
 /// Process exit status for an error of this kind (sysexits.h values, see docs/exit-codes.md).
 int exitCodeFor(ErrorKind kind);

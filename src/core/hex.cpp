@@ -12,7 +12,9 @@ int hexDigitValue(char c) {
   return -1;
 }
 
-bool isHexSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool isHexSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 }  // namespace
 

@@ -44,7 +44,8 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
                                    0600);
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  for (const std::string& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
 
   pid_t pid = 0;

@@ -7,7 +7,8 @@ namespace {
 
 TEST(Hex, RoundTripsAllByteValues) {
   Bytes all;
-  for (int i = 0; i < 256; ++i) all.push_back(static_cast<std::uint8_t>(i));
+  for (int i = 0; i < 256; ++i)
+    all.push_back(static_cast<std::uint8_t>(i));
   const std::string text = toHex(all);
   EXPECT_EQ(text.substr(0, 6), "000102");
   EXPECT_EQ(text.substr(text.size() - 4), "feff");
@@ -25,7 +26,9 @@ TEST(Hex, RejectsOddLengthAndBadDigitsWithPosition) {
             "invalid hex digit (byte 0x00) at position 2");
 }
 
-TEST(Hex, EmptyIsEmpty) { EXPECT_TRUE(parseHex("").value().empty()); }
+TEST(Hex, EmptyIsEmpty) {
+  EXPECT_TRUE(parseHex("").value().empty());
+}
 
 }  // namespace
 }  // namespace daneguard

@@ -16,9 +16,9 @@ std::string drainOpensslErrors() {
     std::string_view text(buffer.data());
     if (const auto colons = text.rfind("::"); colons != std::string_view::npos) {
       const auto lib_start = text.find(':', text.find(':') + 1);
-      std::string_view library =
-          lib_start != std::string_view::npos ? text.substr(lib_start + 1, colons - lib_start - 1)
-                                              : std::string_view{};
+      std::string_view library = lib_start != std::string_view::npos
+                                     ? text.substr(lib_start + 1, colons - lib_start - 1)
+                                     : std::string_view{};
       text = text.substr(colons + 2);
       if (!library.empty()) {
         if (!reasons.empty()) reasons += "; ";

@@ -55,8 +55,8 @@ Result<std::string> checkLabel(std::string_view label, std::size_t index, std::s
   if (non_ascii) {
     return fail(ErrorKind::InvalidInput,
                 fmt::format("{}: label '{}' contains non-ASCII characters; write internationalised "
-                            "names in their A-label (xn--) form, e.g. the output of `idn2 {}`",
-                            where(), printable(label), printable(name)));
+                            "names in their A-label (xn--) form, e.g. as converted by `idn2`",
+                            where(), printable(label)));
   }
   for (const char c : label) {
     if (!isLetterOrDigit(c) && c != '-' && c != '_') {

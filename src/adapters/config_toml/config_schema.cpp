@@ -18,6 +18,21 @@ using std::chrono::seconds;
 
 constexpr std::int64_t kMaxTtl = std::numeric_limits<std::int32_t>::max();  // RFC 2181 §8
 
+// Far above any real deployment; they keep a hostile or garbled file from making daneguard
+// plan millions of TLSA owner names.
+constexpr std::size_t kMaxServices = 500;
+constexpr std::size_t kMaxHostsPerService = 100;
+constexpr std::size_t kMaxPortsPerService = 16;
+constexpr std::size_t kMaxRecordsPerService = 8;
+
+/// Reports and returns true when `array` has more than `limit` elements.
+bool tooLong(TableReader& reader, std::string_view key, const toml::array& array,
+             std::size_t limit) {
+  if (array.size() <= limit) return false;
+  reader.error(key, fmt::format("has {} elements; at most {} are supported", array.size(), limit));
+  return true;
+}
+
 // Values of keys whose name says "secret" are never repeated in messages: operators do put
 // the secret itself where its file name belongs, and error output ends up in logs and mail.
 bool isSensitiveKey(std::string_view key) {
@@ -528,7 +543,10 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
     ok = false;
   }
 
-  if (const toml::array* hosts = reader.array("hosts", true)) {
+  const toml::array* hosts = reader.array("hosts", true);
+  if (hosts && tooLong(reader, "hosts", *hosts, kMaxHostsPerService)) {
+    ok = false;
+  } else if (hosts) {
     if (hosts->empty()) {
       reader.error("hosts", "must list at least one host name");
       ok = false;
@@ -560,7 +578,10 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
     ok = false;
   }
 
-  if (const toml::array* ports = reader.array("ports", true)) {
+  const toml::array* ports = reader.array("ports", true);
+  if (ports && tooLong(reader, "ports", *ports, kMaxPortsPerService)) {
+    ok = false;
+  } else if (ports) {
     if (ports->empty()) {
       reader.error("ports", "must list at least one port");
       ok = false;
@@ -606,7 +627,10 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
     fail_if(reader.find("protocol") != nullptr);
   }
 
-  if (const toml::array* records = reader.array("records")) {
+  const toml::array* records = reader.array("records");
+  if (records && tooLong(reader, "records", *records, kMaxRecordsPerService)) {
+    ok = false;
+  } else if (records) {
     service.records.clear();
     if (records->empty()) {
       reader.error("records", "must list at least one parameter triple; omit it for \"3 1 1\"");
@@ -736,12 +760,14 @@ config::Config Decoder::decode(const toml::table& root) {
     diagnostics_.add(Position{},
                      "no services are configured: add at least one [[services]] "
                      "table (see docs/configuration.md)");
+  } else if (const toml::array* empty = services->as_array(); empty && empty->empty()) {
+    reader.error("services", "must contain at least one service");
   } else if (const toml::array* list = services->as_array(); list && list->is_array_of_tables()) {
     std::vector<config::Service> decoded;
     std::vector<ServiceSites> sites;
-    bool all_ok = !list->empty();
-    if (list->empty()) reader.error("services", "must contain at least one service");
-    for (std::size_t i = 0; i < list->size(); ++i) {
+    const bool within_limit = !tooLong(reader, "services", *list, kMaxServices);
+    bool all_ok = within_limit;
+    for (std::size_t i = 0; within_limit && i < list->size(); ++i) {
       ServiceSites where;
       where.index = i;
       auto one = service(*(*list)[i].as_table(), i, where);

@@ -374,7 +374,9 @@ std::optional<config::TsigCredentials> Decoder::tsig(TableReader& reader) {
     }
   }
   const bool env_given = reader.find("tsig_secret_env") != nullptr;
-  if (secret_file_given == env_given && !(inline_secret && !env_given)) {
+  const bool both_given = secret_file_given && env_given;
+  const bool neither_given = !secret_file_given && !env_given;
+  if (both_given || (neither_given && !inline_secret)) {  // an inline secret is explained above
     diagnostics_.add(reader.positionOf("tsig_key_name"),
                      fmt::format("{}: set exactly one of tsig_secret_file and tsig_secret_env",
                                  reader.pathOf("tsig_key_name")));

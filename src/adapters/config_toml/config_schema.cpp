@@ -1,0 +1,800 @@
+#include "adapters/config_toml/config_schema.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "adapters/config_toml/value_syntax.hpp"
+
+namespace daneguard::adapters::config_toml {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr std::int64_t kMaxTtl = std::numeric_limits<std::int32_t>::max();  // RFC 2181 §8
+
+// Far above any real deployment; they keep a hostile or garbled file from making daneguard
+// plan millions of TLSA owner names.
+constexpr std::size_t kMaxServices = 500;
+constexpr std::size_t kMaxHostsPerService = 100;
+constexpr std::size_t kMaxPortsPerService = 16;
+constexpr std::size_t kMaxRecordsPerService = 8;
+
+/// Reports and returns true when `array` has more than `limit` elements.
+bool tooLong(TableReader& reader, std::string_view key, const toml::array& array,
+             std::size_t limit) {
+  if (array.size() <= limit) return false;
+  reader.error(key, fmt::format("has {} elements; at most {} are supported", array.size(), limit));
+  return true;
+}
+
+// Values of keys whose name says "secret" are never repeated in messages: operators do put
+// the secret itself where its file name belongs, and error output ends up in logs and mail.
+bool isSensitiveKey(std::string_view key) {
+  return key.find("secret") != std::string_view::npos;
+}
+
+std::string joinQuoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names)
+    out += fmt::format("{}'{}'", out.empty() ? "" : ", ", name);
+  return out;
+}
+
+/// Names an operator types on the command line and that appear in state: keep them plain.
+bool isValidName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  const auto ok = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.';
+  };
+  return std::all_of(name.begin(), name.end(), ok) && name.front() != '.' && name.front() != '-';
+}
+
+class Decoder {
+ public:
+  explicit Decoder(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
+
+  config::Config decode(const toml::table& root);
+
+ private:
+  struct ServiceSites {     // where things were written, for cross-service messages
+    std::size_t index = 0;  // in the file's services array
+    Position name;
+    std::vector<Position> hosts;
+  };
+
+  // Durations: a TOML integer (seconds) or a string such as "5m". `allow_zero` is for
+  // margins, where "no extra wait" is a legitimate choice.
+  std::optional<seconds> duration(TableReader& reader, std::string_view key, bool allow_zero);
+  std::optional<std::string> absolutePath(TableReader& reader, std::string_view key, bool required);
+  bool checkAbsolutePath(std::string_view value, std::string_view key,
+                         const std::function<void(std::string)>& report);
+
+  config::RolloverSettings rollover(const toml::table& table, const std::string& path,
+                                    config::RolloverSettings base);
+  void publishers(const toml::table& table);
+  std::optional<config::Publisher> publisher(const toml::table& table, const std::string& path);
+  std::optional<config::Rfc2136Publisher> rfc2136(TableReader& reader);
+  std::optional<config::TsigCredentials> tsig(TableReader& reader);
+  std::optional<config::ServerAddress> serverAddress(const toml::node& node,
+                                                     const std::string& path,
+                                                     std::optional<std::uint16_t> default_port);
+  std::optional<config::Service> service(const toml::table& table, std::size_t index,
+                                         ServiceSites& sites);
+  std::optional<config::CertificateSource> certificate(const toml::table& table,
+                                                       const std::string& path);
+  std::optional<config::Deploy> deploy(const toml::table& table, const std::string& path);
+  config::ProbeSettings probe(const toml::table& table, const std::string& path);
+  std::optional<std::string> kindOf(TableReader& reader, const std::vector<std::string>& kinds,
+                                    std::string_view what);
+  void checkAcrossServices(const std::vector<config::Service>& services,
+                           const std::vector<ServiceSites>& sites);
+
+  Diagnostics& diagnostics_;
+  config::Config config_;
+  std::vector<std::string> declared_publishers_;  // including ones with errors
+};
+
+std::optional<seconds> Decoder::duration(TableReader& reader, std::string_view key,
+                                         bool allow_zero) {
+  const toml::node* node = reader.find(key);
+  if (node == nullptr) return std::nullopt;
+  seconds value{};
+  if (const auto* integer = node->as_integer()) {
+    if (integer->get() < 0) {
+      reader.error(key, fmt::format("duration {} is negative", integer->get()));
+      return std::nullopt;
+    }
+    if (integer->get() > kMaxDuration.count()) {
+      reader.error(key, "duration is longer than the maximum of 365d");
+      return std::nullopt;
+    }
+    value = seconds(integer->get());
+  } else if (const auto* text = node->as_string()) {
+    auto parsed = parseDuration(text->get());
+    if (!parsed) {
+      reader.error(key, parsed.error().message);
+      return std::nullopt;
+    }
+    value = *parsed;
+  } else {
+    reader.error(key, fmt::format("expected a duration such as \"90s\", \"5m\", \"1h\", \"2d\" "
+                                  "or an integer number of seconds, got {}",
+                                  describeNodeType(*node)));
+    return std::nullopt;
+  }
+  if (value.count() == 0 && !allow_zero) {
+    reader.error(key, "must be longer than zero");
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool Decoder::checkAbsolutePath(std::string_view value, std::string_view key,
+                                const std::function<void(std::string)>& report) {
+  const std::string shown = isSensitiveKey(key)
+                                ? std::string("(value not shown: the key names a secret)")
+                                : fmt::format("'{}'", printable(value));
+  if (value.find('\0') != std::string_view::npos) {
+    report(fmt::format("path contains a NUL character {}", shown));
+    return false;
+  }
+  if (value.empty() || value.front() != '/') {
+    report(
+        fmt::format("must be an absolute path (daneguard runs from cron and systemd, where "
+                    "the working directory is arbitrary), got {}",
+                    shown));
+    return false;
+  }
+  for (std::size_t start = 0; start <= value.size();) {
+    const std::size_t slash = std::min(value.find('/', start), value.size());
+    if (value.substr(start, slash - start) == "..") {
+      report(fmt::format("path must not contain '..' components, got {}", shown));
+      return false;
+    }
+    start = slash + 1;
+  }
+  return true;
+}
+
+std::optional<std::string> Decoder::absolutePath(TableReader& reader, std::string_view key,
+                                                 bool required) {
+  auto value = reader.string(key, required);
+  if (!value) return std::nullopt;
+  const bool ok =
+      checkAbsolutePath(*value, key, [&](std::string message) { reader.error(key, message); });
+  return ok ? value : std::nullopt;
+}
+
+std::optional<std::string> Decoder::kindOf(TableReader& reader,
+                                           const std::vector<std::string>& kinds,
+                                           std::string_view what) {
+  auto kind = reader.string("type", true);
+  if (!kind) {
+    reader.acceptAllKeys();  // without a type, no key can be judged known or unknown
+    return std::nullopt;
+  }
+  if (std::find(kinds.begin(), kinds.end(), *kind) != kinds.end()) return kind;
+  std::string message = fmt::format("unknown {} type '{}' (supported: {})", what, printable(*kind),
+                                    joinQuoted(kinds));
+  if (const auto suggestion = closestMatch(*kind, kinds))
+    message += fmt::format("; did you mean '{}'?", *suggestion);
+  reader.error("type", message);
+  reader.acceptAllKeys();
+  return std::nullopt;
+}
+
+config::RolloverSettings Decoder::rollover(const toml::table& table, const std::string& path,
+                                           config::RolloverSettings base) {
+  TableReader reader(table, path, diagnostics_);
+  if (const auto factor = reader.integer("cache_factor")) {
+    if (*factor < 1 || *factor > 100)
+      reader.error("cache_factor", fmt::format("expected an integer 1-100, got {}", *factor));
+    else
+      base.cache_factor = static_cast<std::uint32_t>(*factor);
+  }
+  if (const auto margin = duration(reader, "margin", true)) base.margin = *margin;
+  const auto poll = duration(reader, "poll_interval", false);
+  if (poll) base.poll_interval = *poll;
+  const auto timeout = duration(reader, "propagation_timeout", false);
+  if (timeout) base.propagation_timeout = *timeout;
+  if ((poll || timeout) && base.poll_interval > base.propagation_timeout)
+    reader.error(poll ? "poll_interval" : "propagation_timeout",
+                 fmt::format("poll_interval ({}s) is longer than propagation_timeout ({}s)",
+                             base.poll_interval.count(), base.propagation_timeout.count()));
+  reader.rejectUnknownKeys();
+  return base;
+}
+
+std::optional<config::ServerAddress> Decoder::serverAddress(
+    const toml::node& node, const std::string& path, std::optional<std::uint16_t> default_port) {
+  const auto text = expectString(node, path, diagnostics_);
+  if (!text) return std::nullopt;
+  auto address = parseServerAddress(*text, default_port);
+  if (!address) {
+    diagnostics_.add(positionOf(node.source()),
+                     fmt::format("{}: {}", path, address.error().message));
+    return std::nullopt;
+  }
+  return *address;
+}
+
+void Decoder::publishers(const toml::table& table) {
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    const std::string path = fmt::format("publishers.{}", printable(name));
+    declared_publishers_.push_back(name);
+    if (!isValidName(name)) {
+      diagnostics_.add(positionOf(key.source()),
+                       fmt::format("{}: publisher names may use letters, digits, '-', '_' and "
+                                   "'.' (at most 64)",
+                                   path));
+      continue;
+    }
+    const toml::table* definition = expectTable(node, path, diagnostics_);
+    if (definition == nullptr) continue;
+    if (auto decoded = publisher(*definition, path)) config_.publishers.emplace(name, *decoded);
+  }
+}
+
+std::optional<config::Publisher> Decoder::publisher(const toml::table& table,
+                                                    const std::string& path) {
+  TableReader reader(table, path, diagnostics_);
+  std::optional<config::Publisher> result;
+  if (const auto kind = kindOf(reader, {"rfc2136"}, "publisher")) {
+    if (auto decoded = rfc2136(reader)) result = *decoded;
+  }
+  reader.rejectUnknownKeys();
+  return result;
+}
+
+std::optional<config::Rfc2136Publisher> Decoder::rfc2136(TableReader& reader) {
+  config::Rfc2136Publisher publisher;
+  bool ok = true;
+  if (const toml::node* node = reader.find("server", true)) {
+    auto address = serverAddress(*node, reader.pathOf("server"), 53);
+    ok = ok && address.has_value();
+    if (address) publisher.server = *address;
+  } else {
+    ok = false;
+  }
+  if (const auto zone = reader.string("zone")) {
+    auto name = parseHostName(*zone, false);
+    if (name)
+      publisher.zone = *name;
+    else {
+      reader.error("zone", name.error().message);
+      ok = false;
+    }
+  }
+  if (const toml::array* servers = reader.array("extra_servers")) {
+    for (std::size_t i = 0; i < servers->size(); ++i) {
+      auto address = serverAddress((*servers)[i],
+                                   fmt::format("{}[{}]", reader.pathOf("extra_servers"), i), 53);
+      if (address)
+        publisher.extra_servers.push_back(*address);
+      else
+        ok = false;
+    }
+  }
+  auto credentials = tsig(reader);
+  if (!credentials) return std::nullopt;
+  publisher.tsig = *credentials;
+  return ok ? std::optional(publisher) : std::nullopt;
+}
+
+std::optional<config::TsigCredentials> Decoder::tsig(TableReader& reader) {
+  // Known (never reported as "unknown", whose suggestion would not help) and always refused.
+  // The other keys are still read so that their own problems are reported in the same run.
+  const bool inline_secret = reader.find("tsig_secret") != nullptr;
+  if (inline_secret) {
+    reader.error("tsig_secret",
+                 "TSIG secrets must not be written into the configuration file, which is "
+                 "usually world-readable; put the base64 secret alone in a file readable only "
+                 "by daneguard and name it with tsig_secret_file, or name an environment "
+                 "variable holding it with tsig_secret_env");
+  }
+  const auto key_file = absolutePath(reader, "tsig_key_file", false);
+  const bool key_file_given = reader.find("tsig_key_file") != nullptr;
+  const auto key_name = reader.string("tsig_key_name");
+  const auto secret_file = absolutePath(reader, "tsig_secret_file", false);
+  const bool secret_file_given = reader.find("tsig_secret_file") != nullptr;
+  const auto secret_env = reader.string("tsig_secret_env");
+  const toml::node* algorithm_node = reader.find("tsig_algorithm");
+
+  std::optional<config::TsigAlgorithm> algorithm = config::TsigAlgorithm::HmacSha256;
+  if (algorithm_node != nullptr) {
+    algorithm.reset();
+    if (const auto text =
+            expectString(*algorithm_node, reader.pathOf("tsig_algorithm"), diagnostics_)) {
+      std::string name(*text);
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      static const std::vector<std::pair<std::string, config::TsigAlgorithm>> kAlgorithms = {
+          {"hmac-sha1", config::TsigAlgorithm::HmacSha1},
+          {"hmac-sha224", config::TsigAlgorithm::HmacSha224},
+          {"hmac-sha256", config::TsigAlgorithm::HmacSha256},
+          {"hmac-sha384", config::TsigAlgorithm::HmacSha384},
+          {"hmac-sha512", config::TsigAlgorithm::HmacSha512}};
+      for (const auto& [known, value] : kAlgorithms)
+        if (name == known) algorithm = value;
+      if (name.rfind("hmac-md5", 0) == 0) {
+        reader.error("tsig_algorithm",
+                     "hmac-md5 is not accepted (MD5 is broken); create a new key with "
+                     "`tsig-keygen -a hmac-sha256 <name>` on the primary server");
+      } else if (!algorithm) {
+        reader.error("tsig_algorithm",
+                     fmt::format("unknown TSIG algorithm '{}' (supported: hmac-sha1, "
+                                 "hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512)",
+                                 printable(*text)));
+      }
+    }
+  }
+
+  if (key_file_given) {
+    bool ok = key_file.has_value();
+    for (const std::string_view other :
+         {"tsig_key_name", "tsig_secret_file", "tsig_secret_env", "tsig_algorithm"}) {
+      if (reader.find(other) != nullptr) {
+        reader.error(other,
+                     "conflicts with tsig_key_file, which already names the key, its "
+                     "algorithm and its secret");
+        ok = false;
+      }
+    }
+    if (!ok || inline_secret) return std::nullopt;
+    return config::TsigKeyFile{*key_file};
+  }
+  if (reader.find("tsig_key_name") == nullptr) {
+    if (inline_secret) return std::nullopt;  // already explained
+    diagnostics_.add(reader.tablePosition(),
+                     fmt::format("{}: missing TSIG credentials: set tsig_key_file (a BIND key "
+                                 "file), or tsig_key_name with tsig_secret_file or "
+                                 "tsig_secret_env",
+                                 reader.path()));
+    return std::nullopt;
+  }
+  bool ok = key_name.has_value() && algorithm.has_value();
+  if (key_name) {
+    const bool plausible = !key_name->empty() && key_name->size() <= 253 &&
+                           std::all_of(key_name->begin(), key_name->end(), [](char c) {
+                             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+                           });
+    if (!plausible) {
+      reader.error("tsig_key_name",
+                   "TSIG key names are domain names (letters, digits, '-', '_' and '.')");
+      ok = false;
+    }
+  }
+  const bool env_given = reader.find("tsig_secret_env") != nullptr;
+  const bool both_given = secret_file_given && env_given;
+  const bool neither_given = !secret_file_given && !env_given;
+  if (both_given || (neither_given && !inline_secret)) {  // an inline secret is explained above
+    diagnostics_.add(reader.positionOf("tsig_key_name"),
+                     fmt::format("{}: set exactly one of tsig_secret_file and tsig_secret_env",
+                                 reader.pathOf("tsig_key_name")));
+    return std::nullopt;
+  }
+  if (secret_env) {
+    const bool valid_variable = !secret_env->empty() &&
+                                !(secret_env->front() >= '0' && secret_env->front() <= '9') &&
+                                std::all_of(secret_env->begin(), secret_env->end(), [](char c) {
+                                  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                         (c >= '0' && c <= '9') || c == '_';
+                                });
+    if (!valid_variable) {
+      reader.error("tsig_secret_env",
+                   "expected the name of an environment variable (letters, digits and '_'; "
+                   "the value not shown: the key names a secret)");
+      ok = false;
+    }
+  }
+  if (!ok || inline_secret || (secret_file_given && !secret_file) || (env_given && !secret_env))
+    return std::nullopt;
+  if (secret_file) return config::TsigSecretFile{*key_name, *algorithm, *secret_file};
+  return config::TsigSecretEnvironment{*key_name, *algorithm, *secret_env};
+}
+
+std::optional<config::CertificateSource> Decoder::certificate(const toml::table& table,
+                                                              const std::string& path) {
+  TableReader reader(table, path, diagnostics_);
+  std::optional<config::CertificateSource> result;
+  const auto kind = kindOf(reader, {"pem", "files", "certbot"}, "certificate source");
+  if (kind == "pem") {
+    if (auto file = absolutePath(reader, "path", true)) result = config::PemBundleSource{*file};
+  } else if (kind == "files") {
+    config::SeparateFilesSource files;
+    const auto key = absolutePath(reader, "key", true);
+    files.certificate = absolutePath(reader, "certificate", false);
+    files.chain = absolutePath(reader, "chain", false);
+    files.fullchain = absolutePath(reader, "fullchain", false);
+    const bool has_certificate = reader.find("certificate") != nullptr;
+    const bool has_chain = reader.find("chain") != nullptr;
+    const bool has_fullchain = reader.find("fullchain") != nullptr;
+    bool ok = key.has_value();
+    if (has_certificate == has_fullchain) {
+      diagnostics_.add(has_fullchain ? reader.positionOf("fullchain") : reader.tablePosition(),
+                       fmt::format("{}: set exactly one of 'certificate' (leaf only, with an "
+                                   "optional 'chain') and 'fullchain' (leaf then intermediates)",
+                                   path));
+      ok = false;
+    }
+    if (has_chain && has_fullchain) {
+      reader.error("chain", "'chain' goes with 'certificate'; 'fullchain' already holds it");
+      ok = false;
+    }
+    if (ok && (files.certificate || files.fullchain) && (!has_chain || files.chain)) {
+      files.key = *key;
+      result = files;
+    }
+  } else if (kind == "certbot") {
+    config::CertbotLineageSource certbot;
+    const auto lineage = reader.string("lineage", true);
+    bool ok = lineage.has_value();
+    if (lineage &&
+        (lineage->empty() || *lineage == "." || *lineage == ".." ||
+         lineage->find('/') != std::string::npos || lineage->find('\0') != std::string::npos)) {
+      reader.error("lineage", fmt::format("expected a lineage name as in /etc/letsencrypt/live/"
+                                          "<name>, got '{}'",
+                                          printable(*lineage)));
+      ok = false;
+    }
+    if (auto dir = absolutePath(reader, "config_dir", false))
+      certbot.config_dir = *dir;
+    else if (reader.find("config_dir") != nullptr)
+      ok = false;
+    if (ok) {
+      certbot.lineage = *lineage;
+      result = certbot;
+    }
+  }
+  reader.rejectUnknownKeys();
+  return result;
+}
+
+std::optional<config::Deploy> Decoder::deploy(const toml::table& table, const std::string& path) {
+  TableReader reader(table, path, diagnostics_);
+  std::optional<config::Deploy> result;
+  if (const auto kind = kindOf(reader, {"hook"}, "deploy")) {
+    config::HookDeploy hook;
+    bool ok = true;
+    if (const toml::array* command = reader.array("command", true)) {
+      if (command->empty()) {
+        reader.error("command",
+                     "must not be empty: give the program and its arguments, "
+                     "e.g. [\"/usr/local/bin/deploy-mail\", \"--reload\"]");
+        ok = false;
+      }
+      for (std::size_t i = 0; i < command->size(); ++i) {
+        const std::string element_path = fmt::format("{}[{}]", reader.pathOf("command"), i);
+        auto argument = expectString((*command)[i], element_path, diagnostics_);
+        if (!argument) {
+          ok = false;
+          continue;
+        }
+        const auto report = [&](std::string message) {
+          diagnostics_.add(positionOf((*command)[i].source()),
+                           fmt::format("{}: {}", element_path, message));
+          ok = false;
+        };
+        if (i == 0) {
+          checkAbsolutePath(*argument, "command", report);  // argv, no shell, no PATH search
+        } else if (argument->find('\0') != std::string::npos) {
+          report("arguments cannot contain NUL characters");
+        }
+        hook.command.push_back(*argument);
+      }
+    } else {
+      ok = false;
+    }
+    if (const auto timeout = duration(reader, "timeout", false))
+      hook.timeout = *timeout;
+    else if (reader.find("timeout") != nullptr)
+      ok = false;
+    if (ok) result = hook;
+  }
+  reader.rejectUnknownKeys();
+  return result;
+}
+
+config::ProbeSettings Decoder::probe(const toml::table& table, const std::string& path) {
+  TableReader reader(table, path, diagnostics_);
+  config::ProbeSettings probe;
+  if (const auto enabled = reader.boolean("enabled")) probe.enabled = *enabled;
+  if (const toml::array* endpoints = reader.array("endpoints")) {
+    if (endpoints->empty())
+      reader.error("endpoints", "must not be empty; omit it to probe every host and port");
+    for (std::size_t i = 0; i < endpoints->size(); ++i) {
+      if (auto endpoint = serverAddress((*endpoints)[i],
+                                        fmt::format("{}[{}]", reader.pathOf("endpoints"), i), {}))
+        probe.endpoints.push_back(*endpoint);
+    }
+  }
+  if (const auto timeout = duration(reader, "timeout", false)) probe.timeout = *timeout;
+  reader.rejectUnknownKeys();
+  return probe;
+}
+
+std::optional<config::Service> Decoder::service(const toml::table& table, std::size_t index,
+                                                ServiceSites& sites) {
+  const std::string path = fmt::format("services[{}]", index);
+  TableReader reader(table, path, diagnostics_);
+  config::Service service;
+  bool ok = true;
+  const auto fail_if = [&ok](bool failed) { ok = ok && !failed; };
+
+  if (const auto name = reader.string("name", true)) {
+    sites.name = reader.positionOf("name");
+    if (isValidName(*name)) {
+      service.name = *name;
+      reader.setLabel(fmt::format("{} (\"{}\")", path, *name));
+    } else {
+      reader.error("name", fmt::format("invalid service name '{}': use letters, digits, '-', "
+                                       "'_' and '.' (at most 64, not starting with '.' or '-')",
+                                       printable(*name)));
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+
+  const toml::array* hosts = reader.array("hosts", true);
+  if (hosts && tooLong(reader, "hosts", *hosts, kMaxHostsPerService)) {
+    ok = false;
+  } else if (hosts) {
+    if (hosts->empty()) {
+      reader.error("hosts", "must list at least one host name");
+      ok = false;
+    }
+    for (std::size_t i = 0; i < hosts->size(); ++i) {
+      const toml::node& element = (*hosts)[i];
+      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("hosts"), i);
+      const auto text = expectString(element, element_path, diagnostics_);
+      if (!text) {
+        ok = false;
+        continue;
+      }
+      auto host = parseHostName(*text, true);
+      if (!host) {
+        diagnostics_.add(positionOf(element.source()),
+                         fmt::format("{}: {}", element_path, host.error().message));
+        ok = false;
+      } else if (std::find(service.hosts.begin(), service.hosts.end(), *host) !=
+                 service.hosts.end()) {
+        diagnostics_.add(positionOf(element.source()),
+                         fmt::format("{}: host '{}' is listed twice", element_path, *host));
+        ok = false;
+      } else {
+        service.hosts.push_back(*host);
+        sites.hosts.push_back(positionOf(element.source()));
+      }
+    }
+  } else {
+    ok = false;
+  }
+
+  const toml::array* ports = reader.array("ports", true);
+  if (ports && tooLong(reader, "ports", *ports, kMaxPortsPerService)) {
+    ok = false;
+  } else if (ports) {
+    if (ports->empty()) {
+      reader.error("ports", "must list at least one port");
+      ok = false;
+    }
+    for (std::size_t i = 0; i < ports->size(); ++i) {
+      const toml::node& element = (*ports)[i];
+      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("ports"), i);
+      const auto port = expectInteger(element, element_path, diagnostics_, "a port number 1-65535");
+      if (!port) {
+        ok = false;
+      } else if (*port < 1 || *port > 65535) {
+        diagnostics_.add(
+            positionOf(element.source()),
+            fmt::format("{}: expected a port number 1-65535, got {}", element_path, *port));
+        ok = false;
+      } else if (std::find(service.ports.begin(), service.ports.end(), *port) !=
+                 service.ports.end()) {
+        diagnostics_.add(positionOf(element.source()),
+                         fmt::format("{}: port {} is listed twice", element_path, *port));
+        ok = false;
+      } else {
+        service.ports.push_back(static_cast<std::uint16_t>(*port));
+      }
+    }
+  } else {
+    ok = false;
+  }
+
+  if (const auto protocol = reader.string("protocol")) {
+    if (*protocol == "tcp") {
+      service.protocol = config::TransportProtocol::Tcp;
+    } else if (*protocol == "udp") {
+      service.protocol = config::TransportProtocol::Udp;
+    } else if (*protocol == "sctp") {
+      service.protocol = config::TransportProtocol::Sctp;
+    } else {
+      reader.error("protocol", fmt::format("unknown protocol '{}' (supported: 'tcp', 'udp', "
+                                           "'sctp')",
+                                           printable(*protocol)));
+      ok = false;
+    }
+  } else {
+    fail_if(reader.find("protocol") != nullptr);
+  }
+
+  const toml::array* records = reader.array("records");
+  if (records && tooLong(reader, "records", *records, kMaxRecordsPerService)) {
+    ok = false;
+  } else if (records) {
+    service.records.clear();
+    if (records->empty()) {
+      reader.error("records", "must list at least one parameter triple; omit it for \"3 1 1\"");
+      ok = false;
+    }
+    for (std::size_t i = 0; i < records->size(); ++i) {
+      const toml::node& element = (*records)[i];
+      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("records"), i);
+      const auto text = expectString(element, element_path, diagnostics_);
+      if (!text) {
+        ok = false;
+        continue;
+      }
+      auto parameters = parseTlsaParameters(*text);
+      if (!parameters) {
+        diagnostics_.add(positionOf(element.source()),
+                         fmt::format("{}: {}", element_path, parameters.error().message));
+        ok = false;
+      } else if (std::find(service.records.begin(), service.records.end(), *parameters) !=
+                 service.records.end()) {
+        diagnostics_.add(positionOf(element.source()),
+                         fmt::format("{}: '{}' is listed twice", element_path, printable(*text)));
+        ok = false;
+      } else {
+        service.records.push_back(*parameters);
+      }
+    }
+  } else {
+    fail_if(reader.find("records") != nullptr);
+  }
+
+  if (const auto ttl = reader.integer("ttl")) {
+    if (*ttl < 1 || *ttl > kMaxTtl) {
+      reader.error("ttl", fmt::format("expected a TTL of 1-2147483647 seconds, got {}", *ttl));
+      ok = false;
+    } else {
+      service.ttl = static_cast<std::uint32_t>(*ttl);
+    }
+  } else {
+    fail_if(reader.find("ttl") != nullptr);
+  }
+
+  if (const auto publisher = reader.string("publisher", true)) {
+    if (std::find(declared_publishers_.begin(), declared_publishers_.end(), *publisher) ==
+        declared_publishers_.end()) {
+      std::string message = fmt::format("unknown publisher '{}'", printable(*publisher));
+      if (declared_publishers_.empty())
+        message += " (no [publishers.<name>] table is defined)";
+      else
+        message += fmt::format(" (defined: {})", joinQuoted(declared_publishers_));
+      if (const auto suggestion = closestMatch(*publisher, declared_publishers_))
+        message += fmt::format("; did you mean '{}'?", *suggestion);
+      reader.error("publisher", message);
+      ok = false;
+    }
+    service.publisher = *publisher;
+  } else {
+    ok = false;
+  }
+
+  if (const toml::table* source = reader.table("certificate", true)) {
+    auto decoded = certificate(*source, reader.pathOf("certificate"));
+    fail_if(!decoded);
+    if (decoded) service.certificate = *decoded;
+  } else {
+    ok = false;
+  }
+
+  if (const toml::table* method = reader.table("deploy", true)) {
+    auto decoded = deploy(*method, reader.pathOf("deploy"));
+    fail_if(!decoded);
+    if (decoded) service.deploy = *decoded;
+  } else {
+    ok = false;
+  }
+
+  if (const toml::table* settings = reader.table("probe"))
+    service.probe = probe(*settings, reader.pathOf("probe"));
+
+  service.rollover = config_.rollover;
+  if (const toml::table* overrides = reader.table("rollover"))
+    service.rollover = rollover(*overrides, reader.pathOf("rollover"), config_.rollover);
+
+  reader.rejectUnknownKeys();
+  return ok ? std::optional(service) : std::nullopt;
+}
+
+void Decoder::checkAcrossServices(const std::vector<config::Service>& services,
+                                  const std::vector<ServiceSites>& sites) {
+  std::map<std::string, std::size_t> first_by_name;
+  // Two services publishing under one TLSA owner name would remove each other's records.
+  std::map<std::string, std::size_t> owner_claims;
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    const config::Service& service = services[i];
+    const auto [named, fresh] = first_by_name.emplace(service.name, i);
+    if (!fresh) {
+      diagnostics_.add(sites[i].name,
+                       fmt::format("services[{}].name: duplicate service name '{}' (first "
+                                   "defined at line {})",
+                                   sites[i].index, service.name, sites[named->second].name.line));
+    }
+    for (std::size_t h = 0; h < service.hosts.size(); ++h) {
+      for (const std::uint16_t port : service.ports) {
+        const std::string owner = fmt::format(
+            "_{}._{}.{}", port, config::transportProtocolName(service.protocol), service.hosts[h]);
+        const auto [claim, unclaimed] = owner_claims.emplace(owner, i);
+        if (!unclaimed && claim->second != i) {
+          diagnostics_.add(sites[i].hosts[h],
+                           fmt::format("services[{}].hosts[{}]: TLSA owner {} is also managed "
+                                       "by service '{}'; each owner name belongs to one service",
+                                       sites[i].index, h, owner, services[claim->second].name));
+        }
+      }
+    }
+  }
+}
+
+config::Config Decoder::decode(const toml::table& root) {
+  TableReader reader(root, "", diagnostics_);
+  if (const auto dir = absolutePath(reader, "state_dir", false)) config_.state_dir = *dir;
+  if (const toml::table* settings = reader.table("rollover"))
+    config_.rollover = rollover(*settings, "rollover", config_.rollover);
+  if (const toml::table* definitions = reader.table("publishers")) publishers(*definitions);
+
+  const toml::node* services = reader.find("services");
+  if (services == nullptr) {
+    diagnostics_.add(Position{},
+                     "no services are configured: add at least one [[services]] "
+                     "table (see docs/configuration.md)");
+  } else if (const toml::array* empty = services->as_array(); empty && empty->empty()) {
+    reader.error("services", "must contain at least one service");
+  } else if (const toml::array* list = services->as_array(); list && list->is_array_of_tables()) {
+    std::vector<config::Service> decoded;
+    std::vector<ServiceSites> sites;
+    const bool within_limit = !tooLong(reader, "services", *list, kMaxServices);
+    bool all_ok = within_limit;
+    for (std::size_t i = 0; within_limit && i < list->size(); ++i) {
+      ServiceSites where;
+      where.index = i;
+      auto one = service(*(*list)[i].as_table(), i, where);
+      if (!one) {
+        all_ok = false;
+        continue;
+      }
+      decoded.push_back(std::move(*one));
+      sites.push_back(std::move(where));
+    }
+    checkAcrossServices(decoded, sites);
+    if (all_ok) config_.services = std::move(decoded);
+  } else {
+    reader.error("services", fmt::format("expected an array of tables ([[services]] sections), "
+                                         "got {}",
+                                         describeNodeType(*services)));
+  }
+  reader.rejectUnknownKeys();
+  return config_;
+}
+
+}  // namespace
+
+config::Config decodeConfig(const toml::table& root, Diagnostics& diagnostics) {
+  return Decoder(diagnostics).decode(root);
+}
+
+}  // namespace daneguard::adapters::config_toml

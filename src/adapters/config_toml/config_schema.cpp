@@ -10,6 +10,7 @@
 #include <set>
 
 #include "adapters/config_toml/value_syntax.hpp"
+#include "core/tlsa/tlsa_mnemonics.hpp"
 
 namespace daneguard::adapters::config_toml {
 namespace {
@@ -646,10 +647,11 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
         ok = false;
         continue;
       }
-      auto parameters = parseTlsaParameters(*text);
+      auto parameters = daneguard::parseTlsaParameters(*text);
       if (!parameters) {
         diagnostics_.add(positionOf(element.source()),
-                         fmt::format("{}: {}", element_path, parameters.error().message));
+                         fmt::format("{}: invalid TLSA parameters '{}': {}", element_path,
+                                     printable(*text), parameters.error().message));
         ok = false;
       } else if (std::find(service.records.begin(), service.records.end(), *parameters) !=
                  service.records.end()) {

@@ -176,45 +176,6 @@ Result<config::ServerAddress> parseServerAddress(std::string_view text,
   return address;
 }
 
-// TODO(merge): use core/tlsa parameter parsing once it lands
-Result<TlsaParameters> parseTlsaParameters(std::string_view text) {
-  std::vector<std::string_view> fields;
-  for (std::size_t i = 0; i < text.size();) {
-    if (text[i] == ' ' || text[i] == '\t') {
-      ++i;
-      continue;
-    }
-    const std::size_t end = std::min(text.find_first_of(" \t", i), text.size());
-    fields.push_back(text.substr(i, end - i));
-    i = end;
-  }
-  const auto bad = [&](std::string_view why) {
-    return fail(ErrorKind::Config,
-                fmt::format("invalid TLSA parameters '{}': {}", printable(text), why));
-  };
-  if (fields.size() != 3)
-    return bad(
-        "expected usage, selector and matching type, such as \"3 1 1\" or "
-        "\"DANE-EE SPKI SHA2-256\"");
-  // Each field is a number or its RFC 7218 mnemonic.
-  const auto pick =
-      [](std::string_view field,
-         std::initializer_list<std::pair<std::string_view, int>> names) -> std::optional<int> {
-    for (const auto& [name, value] : names)
-      if (equalsIgnoringCase(field, name) || field == std::to_string(value)) return value;
-    return std::nullopt;
-  };
-  const auto usage =
-      pick(fields[0], {{"PKIX-TA", 0}, {"PKIX-EE", 1}, {"DANE-TA", 2}, {"DANE-EE", 3}});
-  if (!usage) return bad("usage must be 0-3 or PKIX-TA, PKIX-EE, DANE-TA, DANE-EE");
-  const auto selector = pick(fields[1], {{"Cert", 0}, {"SPKI", 1}});
-  if (!selector) return bad("selector must be 0, 1, Cert or SPKI");
-  const auto matching = pick(fields[2], {{"Full", 0}, {"SHA2-256", 1}, {"SHA2-512", 2}});
-  if (!matching) return bad("matching type must be 0-2 or Full, SHA2-256, SHA2-512");
-  return TlsaParameters{static_cast<TlsaUsage>(*usage), static_cast<TlsaSelector>(*selector),
-                        static_cast<TlsaMatchingType>(*matching)};
-}
-
 std::size_t editDistance(std::string_view a, std::string_view b) {
   // Optimal string alignment: a swapped pair of letters ("sevrices") counts as one edit.
   std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));

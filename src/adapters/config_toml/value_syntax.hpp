@@ -32,10 +32,6 @@ Result<std::string> parseHostName(std::string_view text, bool require_qualified)
 Result<config::ServerAddress> parseServerAddress(std::string_view text,
                                                  std::optional<std::uint16_t> default_port);
 
-/// "3 1 1" or RFC 7218 mnemonics "DANE-EE SPKI SHA2-256" (case-insensitive, may be mixed).
-// TODO(merge): use core/tlsa parameter parsing once it lands
-Result<TlsaParameters> parseTlsaParameters(std::string_view text);
-
 /// Optimal-string-alignment distance, ASCII case-insensitive.
 std::size_t editDistance(std::string_view a, std::string_view b);
 

@@ -69,24 +69,6 @@ TEST(ConfigServerAddress, RejectsMalformedAddresses) {
   EXPECT_FALSE(parseServerAddress("mail.example.com", std::nullopt));
 }
 
-TEST(ConfigTlsaParameters, AcceptsNumbersAndRfc7218Mnemonics) {
-  const TlsaParameters dane_ee_spki_sha256{TlsaUsage::DaneEe, TlsaSelector::Spki,
-                                           TlsaMatchingType::Sha256};
-  EXPECT_EQ(parseTlsaParameters("3 1 1").value(), dane_ee_spki_sha256);
-  EXPECT_EQ(parseTlsaParameters("DANE-EE SPKI SHA2-256").value(), dane_ee_spki_sha256);
-  EXPECT_EQ(parseTlsaParameters("  dane-ee\tspki  1 ").value(), dane_ee_spki_sha256);
-  EXPECT_EQ(parseTlsaParameters("0 0 0").value(),
-            (TlsaParameters{TlsaUsage::PkixTa, TlsaSelector::Cert, TlsaMatchingType::Full}));
-  EXPECT_EQ(parseTlsaParameters("pkix-ee cert sha2-512").value(),
-            (TlsaParameters{TlsaUsage::PkixEe, TlsaSelector::Cert, TlsaMatchingType::Sha512}));
-}
-
-TEST(ConfigTlsaParameters, RejectsOutOfRangeAndMalformed) {
-  for (const char* text : {"", "3 1", "3 1 1 1", "4 1 1", "3 2 1", "3 1 3", "03 1 1", "DANE EE 1 1",
-                           "3,1,1", "sha2-256 spki dane-ee"})
-    EXPECT_FALSE(parseTlsaParameters(text)) << text;
-}
-
 TEST(ConfigSuggestions, FindsCloseKeysOnly) {
   EXPECT_EQ(editDistance("servces", "services"), 1u);
   EXPECT_EQ(editDistance("sevrices", "services"), 1u);  // transposition

@@ -4,17 +4,17 @@
 // which the compiler may not elide) when the owner dies or is moved-over. There is deliberately
 // no operator<<, no fmt formatter, no implicit conversion and no operator==: the bytes are only
 // reachable through reveal()/revealText(), which makes every use visible in review and greppable.
-// Storage is a fixed heap block, not a std::vector, because a growing vector would leave
-// unwiped copies behind in freed memory.
+// The storage vector is sized once at construction and never grown: growth would reallocate
+// and leave an unwiped copy behind in freed memory. size_ may shrink below it (shrinkTo).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace daneguard {
 
@@ -23,14 +23,11 @@ class SecretBytes {
   SecretBytes() = default;
 
   /// `capacity` zero bytes; size() starts equal to capacity (use shrinkTo after a short read).
-  explicit SecretBytes(std::size_t capacity)
-      : bytes_(capacity > 0 ? std::make_unique<std::uint8_t[]>(capacity) : nullptr),
-        size_(capacity),
-        capacity_(capacity) {}
+  explicit SecretBytes(std::size_t capacity) : storage_(capacity, 0), size_(capacity) {}
 
   static SecretBytes copyOf(std::span<const std::uint8_t> source) {
     SecretBytes secret(source.size());
-    if (!source.empty()) std::memcpy(secret.bytes_.get(), source.data(), source.size());
+    if (!source.empty()) std::memcpy(secret.storage_.data(), source.data(), source.size());
     return secret;
   }
   static SecretBytes copyOf(std::string_view source) {
@@ -40,16 +37,17 @@ class SecretBytes {
 
   SecretBytes(const SecretBytes&) = delete;
   SecretBytes& operator=(const SecretBytes&) = delete;
+  // A moved vector hands over its buffer (no copy); the source is left empty.
   SecretBytes(SecretBytes&& other) noexcept
-      : bytes_(std::move(other.bytes_)),
-        size_(std::exchange(other.size_, 0)),
-        capacity_(std::exchange(other.capacity_, 0)) {}
+      : storage_(std::move(other.storage_)), size_(std::exchange(other.size_, 0)) {
+    other.storage_.clear();
+  }
   SecretBytes& operator=(SecretBytes&& other) noexcept {
     if (this != &other) {
       wipe();
-      bytes_ = std::move(other.bytes_);
+      storage_ = std::move(other.storage_);
       size_ = std::exchange(other.size_, 0);
-      capacity_ = std::exchange(other.capacity_, 0);
+      other.storage_.clear();
     }
     return *this;
   }
@@ -59,28 +57,27 @@ class SecretBytes {
   [[nodiscard]] bool empty() const { return size_ == 0; }
 
   /// The secret itself. Named so that every place touching it stands out.
-  [[nodiscard]] std::span<const std::uint8_t> reveal() const { return {bytes_.get(), size_}; }
-  [[nodiscard]] std::span<std::uint8_t> revealMutable() { return {bytes_.get(), size_}; }
+  [[nodiscard]] std::span<const std::uint8_t> reveal() const { return {storage_.data(), size_}; }
+  [[nodiscard]] std::span<std::uint8_t> revealMutable() { return {storage_.data(), size_}; }
   [[nodiscard]] std::string_view revealText() const {
-    return {reinterpret_cast<const char*>(bytes_.get()), size_};
+    return {reinterpret_cast<const char*>(storage_.data()), size_};
   }
 
   /// Drops the tail beyond `new_size` (wiping it); a no-op when new_size >= size().
   void shrinkTo(std::size_t new_size) {
     if (new_size >= size_) return;
-    explicit_bzero(bytes_.get() + new_size, size_ - new_size);
+    explicit_bzero(storage_.data() + new_size, size_ - new_size);
     size_ = new_size;
   }
 
  private:
   void wipe() noexcept {
-    if (bytes_) explicit_bzero(bytes_.get(), capacity_);
+    if (!storage_.empty()) explicit_bzero(storage_.data(), storage_.size());
     size_ = 0;
   }
 
-  std::unique_ptr<std::uint8_t[]> bytes_;
+  std::vector<std::uint8_t> storage_;
   std::size_t size_ = 0;
-  std::size_t capacity_ = 0;
 };
 
 }  // namespace daneguard

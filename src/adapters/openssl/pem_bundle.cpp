@@ -278,122 +278,159 @@ std::string keyDescription(EVP_PKEY* key) {
   return facts ? facts->description() : std::string("undecodable");
 }
 
-/// Orders certificates leaf first by issuer linkage and checks the guarantees of the header.
-Result<CertificateChain> assembleChain(BundleParts& parts, std::string_view primary_source) {
-  if (parts.certificates.empty()) {
-    return fail(ErrorKind::InvalidInput, fmt::format("{}: no certificate found{}", primary_source,
-                                                     parts.key ? " (only a private key)" : ""));
-  }
-
-  std::vector<SourcedCertificate*> certs;
-  for (SourcedCertificate& candidate : parts.certificates) {
-    const bool duplicate = std::any_of(certs.begin(), certs.end(), [&](const auto* kept) {
-      return X509_cmp(kept->certificate.get(), candidate.certificate.get()) == 0;
-    });
-    if (!duplicate) certs.push_back(&candidate);
-  }
-  const std::size_t count = certs.size();
-  auto x509 = [&](std::size_t i) { return certs[i]->certificate.get(); };
-
-  // issued_by[i * count + j]: certificate j issued certificate i (never i itself).
-  std::vector<bool> issued_by(count * count, false);
-  for (std::size_t i = 0; i < count; ++i) {
-    for (std::size_t j = 0; j < count; ++j) {
-      if (i != j) issued_by[i * count + j] = issues(x509(j), x509(i));
+/// Who issued whom among the distinct certificates of a bundle (exact duplicates dropped).
+class IssuerGraph {
+ public:
+  explicit IssuerGraph(std::vector<SourcedCertificate>& certificates) {
+    for (SourcedCertificate& candidate : certificates) {
+      const bool duplicate = std::any_of(nodes_.begin(), nodes_.end(), [&](const auto* kept) {
+        return X509_cmp(kept->certificate.get(), candidate.certificate.get()) == 0;
+      });
+      if (!duplicate) nodes_.push_back(&candidate);
     }
-  }
-  auto issuesNone = [&](std::size_t j) {
-    for (std::size_t i = 0; i < count; ++i) {
-      if (issued_by[i * count + j]) return false;
-    }
-    return true;
-  };
-
-  std::vector<std::size_t> end_entities;  // certificates that issue none of the others
-  for (std::size_t i = 0; i < count; ++i) {
-    if (issuesNone(i)) end_entities.push_back(i);
-  }
-
-  std::vector<std::size_t> candidates;
-  if (parts.key) {
-    for (std::size_t i = 0; i < count; ++i) {
-      EVP_PKEY* public_key = X509_get0_pubkey(x509(i));
-      if (public_key != nullptr && EVP_PKEY_eq(public_key, parts.key->key.get()) == 1) {
-        candidates.push_back(i);
-      }
-      ERR_clear_error();
-    }
-    if (candidates.empty()) {
-      std::size_t named = end_entities.empty() ? 0 : end_entities.front();
-      for (const std::size_t i : end_entities) {
-        if (!isCa(x509(i))) {
-          named = i;
-          break;
+    issued_by_.assign(size() * size(), false);
+    for (std::size_t subject = 0; subject < size(); ++subject) {
+      for (std::size_t issuer = 0; issuer < size(); ++issuer) {
+        if (subject != issuer) {
+          issued_by_[subject * size() + issuer] = issues(x509(issuer), x509(subject));
         }
       }
-      return fail(ErrorKind::InvalidInput,
-                  fmt::format("{}: private key does not match the certificate for {} ({} key vs "
-                              "{} certificate)",
-                              parts.key->source, subjectOf(x509(named)),
-                              keyDescription(parts.key->key.get()),
-                              keyDescription(X509_get0_pubkey(x509(named)))));
-    }
-  } else {
-    candidates = end_entities;
-    if (candidates.empty()) {  // every certificate issues another: a cross-signing loop
-      for (std::size_t i = 0; i < count; ++i)
-        candidates.push_back(i);
     }
   }
 
-  // From each candidate follow issuers; the longest chain wins, then a non-CA leaf, then the
-  // earliest in the input. Certificates left over are reported below, so a greedy walk that
-  // misses one fails loudly rather than dropping it.
-  std::vector<std::size_t> best;
-  for (const std::size_t start : candidates) {
+  [[nodiscard]] std::size_t size() const { return nodes_.size(); }
+  [[nodiscard]] X509* x509(std::size_t node) const { return nodes_[node]->certificate.get(); }
+  [[nodiscard]] const SourcedCertificate& sourced(std::size_t node) const { return *nodes_[node]; }
+
+  /// Never true for a node and itself, so self-signed roots do not loop.
+  [[nodiscard]] bool issuedBy(std::size_t subject, std::size_t issuer) const {
+    return issued_by_[subject * size() + issuer];
+  }
+
+  [[nodiscard]] bool issuesNone(std::size_t issuer) const {
+    for (std::size_t subject = 0; subject < size(); ++subject) {
+      if (issuedBy(subject, issuer)) return false;
+    }
+    return true;
+  }
+
+  /// Follows issuers from `start`, taking the first unused one in input order at each step.
+  [[nodiscard]] std::vector<std::size_t> chainFrom(std::size_t start) const {
     std::vector<std::size_t> chain{start};
-    std::vector<bool> used(count, false);
+    std::vector<bool> used(size(), false);
     used[start] = true;
     for (bool extended = true; extended;) {
       extended = false;
-      for (std::size_t j = 0; j < count; ++j) {
-        if (!used[j] && issued_by[chain.back() * count + j]) {
-          chain.push_back(j);
-          used[j] = true;
+      for (std::size_t issuer = 0; issuer < size() && !extended; ++issuer) {
+        if (!used[issuer] && issuedBy(chain.back(), issuer)) {
+          chain.push_back(issuer);
+          used[issuer] = true;
           extended = true;
-          break;
         }
       }
     }
-    const bool better =
-        best.empty() || chain.size() > best.size() ||
-        (chain.size() == best.size() && isCa(x509(best.front())) && !isCa(x509(chain.front())));
-    if (better) best = std::move(chain);
+    return chain;
   }
 
-  const SourcedCertificate& leaf = *certs[best.front()];
+ private:
+  std::vector<SourcedCertificate*> nodes_;
+  std::vector<bool> issued_by_;  // [subject * size() + issuer]
+};
+
+Error keyMismatchError(const IssuerGraph& graph, const SourcedKey& key) {
+  // Name the certificate the operator most likely meant: a non-CA that issues nothing.
+  std::size_t named = 0;
+  for (std::size_t node = graph.size(); node-- > 0;) {
+    if (graph.issuesNone(node) && (!isCa(graph.x509(node)) || isCa(graph.x509(named)))) {
+      named = node;
+    }
+  }
+  return Error{ErrorKind::InvalidInput,
+               fmt::format("{}: private key does not match the certificate for {} ({} key vs {} "
+                           "certificate)",
+                           key.source, subjectOf(graph.x509(named)), keyDescription(key.key.get()),
+                           keyDescription(X509_get0_pubkey(graph.x509(named))))};
+}
+
+/// With a key, the leaf is a certificate for that key; without, one that issues no other.
+Result<std::vector<std::size_t>> leafCandidates(const IssuerGraph& graph,
+                                                const std::optional<SourcedKey>& key) {
+  std::vector<std::size_t> candidates;
+  for (std::size_t node = 0; node < graph.size(); ++node) {
+    if (key) {
+      EVP_PKEY* public_key = X509_get0_pubkey(graph.x509(node));
+      if (public_key != nullptr && EVP_PKEY_eq(public_key, key->key.get()) == 1) {
+        candidates.push_back(node);
+      }
+      ERR_clear_error();
+    } else if (graph.issuesNone(node)) {
+      candidates.push_back(node);
+    }
+  }
+  if (key && candidates.empty()) return fail(keyMismatchError(graph, *key));
+  if (candidates.empty()) {  // every certificate issues another: a cross-signing loop
+    for (std::size_t node = 0; node < graph.size(); ++node)
+      candidates.push_back(node);
+  }
+  return candidates;
+}
+
+/// The longest chain wins, then a non-CA leaf, then the earliest in the input. Certificates a
+/// greedy walk leaves out are reported by the caller, so nothing is dropped silently.
+std::vector<std::size_t> bestChain(const IssuerGraph& graph,
+                                   const std::vector<std::size_t>& candidates) {
+  std::vector<std::size_t> best;
+  for (const std::size_t start : candidates) {
+    std::vector<std::size_t> chain = graph.chainFrom(start);
+    const bool better = best.empty() || chain.size() > best.size() ||
+                        (chain.size() == best.size() && isCa(graph.x509(best.front())) &&
+                         !isCa(graph.x509(chain.front())));
+    if (better) best = std::move(chain);
+  }
+  return best;
+}
+
+Result<void> checkChainIsComplete(const IssuerGraph& graph, const std::vector<std::size_t>& chain) {
+  const SourcedCertificate& leaf = graph.sourced(chain.front());
   if (isCa(leaf.certificate.get())) {
     return fail(ErrorKind::InvalidInput,
                 fmt::format("{}: leaf certificate is a CA certificate ({} at line {}); the "
                             "server's own certificate is missing",
                             leaf.source, subjectOf(leaf.certificate.get()), leaf.line));
   }
-  for (std::size_t i = 0; i < count; ++i) {
-    if (std::find(best.begin(), best.end(), i) != best.end()) continue;
+  for (std::size_t node = 0; node < graph.size(); ++node) {
+    if (std::find(chain.begin(), chain.end(), node) != chain.end()) continue;
+    const SourcedCertificate& stray = graph.sourced(node);
     return fail(ErrorKind::InvalidInput,
                 fmt::format("{}: certificate {} at line {} is not part of the chain of {}: it "
                             "neither issues nor is issued by a certificate of that chain",
-                            certs[i]->source, subjectOf(x509(i)), certs[i]->line,
+                            stray.source, subjectOf(stray.certificate.get()), stray.line,
                             subjectOf(leaf.certificate.get())));
+  }
+  return {};
+}
+
+/// Orders certificates leaf first by issuer linkage and checks the guarantees of the header.
+Result<CertificateChain> assembleChain(BundleParts& parts, std::string_view primary_source) {
+  if (parts.certificates.empty()) {
+    return fail(ErrorKind::InvalidInput, fmt::format("{}: no certificate found{}", primary_source,
+                                                     parts.key ? " (only a private key)" : ""));
+  }
+  const IssuerGraph graph(parts.certificates);
+  auto candidates = leafCandidates(graph, parts.key);
+  if (!candidates) return fail(std::move(candidates.error()));
+  const std::vector<std::size_t> order = bestChain(graph, *candidates);
+  if (auto complete = checkChainIsComplete(graph, order); !complete) {
+    return fail(std::move(complete.error()));
   }
 
   CertificateChain chain;
-  for (const std::size_t i : best) {
-    auto facts = certificateFacts(x509(i));
+  for (const std::size_t node : order) {
+    auto facts = certificateFacts(graph.x509(node));
     if (!facts) {
-      return fail(facts.error().kind,
-                  fmt::format("{}: certificate at line {}: {}", certs[i]->source, certs[i]->line,
-                              facts.error().message));
+      const SourcedCertificate& sourced = graph.sourced(node);
+      return fail(facts.error().kind, fmt::format("{}: certificate at line {}: {}", sourced.source,
+                                                  sourced.line, facts.error().message));
     }
     chain.certificates.push_back(std::move(*facts));
   }
@@ -428,6 +465,22 @@ Result<LoadedCertificate> finishLoading(BundleParts& parts, std::string_view pri
     loaded.private_key_pem = std::move(*pem);
   }
   return loaded;
+}
+
+Result<void> collectFile(const std::filesystem::path& path, BundleParts& parts) {
+  auto content = readPemFile(path);
+  if (!content) return fail(std::move(content.error()));
+  return collectBlocks(content->revealText(), path.string(), KeyHandling::Decode, parts);
+}
+
+/// A key file must contribute the key (it may hold certificates as well: a combined file).
+Result<void> collectKeyFile(const std::filesystem::path& path, BundleParts& parts) {
+  const bool had_key = parts.key.has_value();
+  if (auto collected = collectFile(path, parts); !collected) return collected;
+  if (!had_key && !parts.key) {
+    return fail(ErrorKind::InvalidInput, path.string() + ": no private key found in the key file");
+  }
+  return {};
 }
 
 /// No exception escapes the adapter; the only ones possible here are allocation failures.
@@ -485,24 +538,13 @@ Result<LoadedCertificate> loadCertificateFiles(const CertificateFiles& files) {
   const std::string primary = files.certificate.string();
   return guarded(primary, [&]() -> Result<LoadedCertificate> {
     BundleParts parts;
-    auto collectFile = [&](const std::filesystem::path& path) -> Result<void> {
-      auto content = readPemFile(path);
-      if (!content) return fail(std::move(content.error()));
-      return collectBlocks(content->revealText(), path.string(), KeyHandling::Decode, parts);
-    };
-    for (const auto* path : {&files.certificate, files.chain ? &*files.chain : nullptr,
-                             files.fullchain ? &*files.fullchain : nullptr}) {
-      if (path == nullptr) continue;
-      if (auto collected = collectFile(*path); !collected) return fail(collected.error());
+    for (const auto& path : {std::optional(files.certificate), files.chain, files.fullchain}) {
+      if (!path) continue;
+      if (auto collected = collectFile(*path, parts); !collected) return fail(collected.error());
     }
     if (files.private_key) {
-      const bool had_key = parts.key.has_value();
-      if (auto collected = collectFile(*files.private_key); !collected) {
+      if (auto collected = collectKeyFile(*files.private_key, parts); !collected) {
         return fail(collected.error());
-      }
-      if (!had_key && !parts.key) {
-        return fail(ErrorKind::InvalidInput,
-                    files.private_key->string() + ": no private key found in the key file");
       }
     }
     return finishLoading(parts, primary);

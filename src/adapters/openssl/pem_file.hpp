@@ -15,7 +15,7 @@
 
 namespace daneguard::adapters::openssl {
 
-inline constexpr std::size_t kMaxPemFileBytes = 1024 * 1024;
+inline constexpr std::size_t kMaxPemFileBytes = std::size_t{1024} * 1024;
 
 Result<SecretBytes> readPemFile(const std::filesystem::path& path);
 

@@ -23,7 +23,7 @@ std::string nameToText(const X509_NAME* name) {
   char* data = nullptr;
   const long length = BIO_get_mem_data(bio.get(), &data);
   if (length <= 0 || data == nullptr) return "(empty name)";
-  return std::string(data, static_cast<std::size_t>(length));
+  return {data, static_cast<std::size_t>(length)};
 }
 
 Result<std::chrono::sys_seconds> toSysSeconds(const ASN1_TIME* time, std::string_view which) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -42,5 +43,6 @@ using SslCtxPtr = std::unique_ptr<SSL_CTX, CFree<&SSL_CTX_free>>;
 using SslPtr = std::unique_ptr<SSL, CFree<&SSL_free>>;
 using GeneralNamesPtr = std::unique_ptr<GENERAL_NAMES, GeneralNamesFree>;
 using OpensslStringPtr = std::unique_ptr<char, OpensslStringFree>;
+using BignumPtr = std::unique_ptr<BIGNUM, CFree<&BN_free>>;
 
 }  // namespace daneguard::adapters::openssl

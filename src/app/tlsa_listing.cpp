@@ -1,7 +1,8 @@
 #include "app/tlsa_listing.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <set>
 
 #include "core/tlsa/tlsa_compute.hpp"
@@ -29,8 +30,8 @@ std::vector<std::pair<TlsaRecord, std::size_t>> recordsWithDepth(const Certifica
 std::vector<std::string> adviceFor(const TlsaListingRequest& request,
                                    const std::vector<NamedChain>& chains) {
   std::vector<std::string> warnings;
-  const bool smtp = std::find(request.ports.begin(), request.ports.end(), kSmtpPort) !=
-                    request.ports.end();
+  const bool smtp = !request.hosts.empty() && std::find(request.ports.begin(), request.ports.end(),
+                                                        kSmtpPort) != request.ports.end();
   for (const TlsaParameters& parameters : request.parameters) {
     const std::string name = tlsaParametersName(parameters);
     if (smtp && (parameters.usage == TlsaUsage::PkixTa || parameters.usage == TlsaUsage::PkixEe)) {

@@ -82,8 +82,8 @@ void printVerdict(std::string_view what, const CertificateChain& served,
 }
 
 Result<int> runDemo() {
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(
-      std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   std::string pattern = (std::filesystem::temp_directory_path() / "daneguard-demo-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return fail(ErrorKind::Transient, "cannot create a temporary directory for the demo");

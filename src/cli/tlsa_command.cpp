@@ -89,8 +89,7 @@ void printJson(const app::TlsaListing& listing, const std::vector<app::NamedChai
   nlohmann::json records = nlohmann::json::array();
   for (const app::TlsaListingEntry& entry : listing.entries) {
     const TlsaParameters& p = entry.record.parameters;
-    const CertificateFacts& certificate =
-        chains[entry.chain_index].chain.certificates[entry.depth];
+    const CertificateFacts& certificate = chains[entry.chain_index].chain.certificates[entry.depth];
     nlohmann::json record{
         {"usage", static_cast<int>(p.usage)},
         {"selector", static_cast<int>(p.selector)},
@@ -141,13 +140,14 @@ CommandAction registerTlsaCommand(CLI::App& parent) {
   auto options = std::make_shared<TlsaOptions>();
   CLI::App* command = parent.add_subcommand(
       "tlsa", "Print TLSA records for certificate files (default: 3 1 1, DANE-EE SPKI SHA2-256)");
-  command->add_option("FILE", options->files,
-                      "PEM files: a certificate, a full chain, or a key+certificate bundle")
-      ->required()
-      ->check(CLI::ExistingPath);
+  command
+      ->add_option("FILE", options->files,
+                   "PEM files: a certificate, a full chain, or a key+certificate bundle")
+      ->required();
   auto* usage = command->add_option("-u,--usage", options->usage,
                                     "0-3 or pkix-ta, pkix-ee, dane-ta, dane-ee [dane-ee]");
-  auto* selector = command->add_option("-s,--selector", options->selector, "0-1 or cert, spki [spki]");
+  auto* selector =
+      command->add_option("-s,--selector", options->selector, "0-1 or cert, spki [spki]");
   auto* matching = command->add_option("-m,--mtype,--matching-type", options->matching_type,
                                        "0-2 or full, sha2-256, sha2-512 [sha2-256]");
   command->add_option("-r,--record", options->records,
@@ -159,8 +159,7 @@ CommandAction registerTlsaCommand(CLI::App& parent) {
   command->add_option("--protocol", options->protocol, "tcp, udp or sctp [tcp]");
   command->add_option("--ttl", options->ttl, "TTL to put in zone-file lines");
   command->add_option("--chain", options->chain,
-                      "file with the issuer certificates, for certificate files without them")
-      ->check(CLI::ExistingFile);
+                      "file with the issuer certificates, for certificate files without them");
   command->add_flag("--json", options->json, "machine-readable output");
   return [options, usage, selector, matching] {
     const bool triple_given = usage->count() + selector->count() + matching->count() > 0;

@@ -1,5 +1,6 @@
 #include "support/test_pki.hpp"
 
+#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 
@@ -9,7 +10,11 @@
 namespace daneguard::testing {
 namespace {
 
-const TempDir& generatedPki() {
+std::filesystem::path generatedPki() {
+  // ctest sets this to a PKI its fixture made once for the whole run.
+  if (const char* shared = std::getenv("DANEGUARD_TEST_PKI_DIR"); shared != nullptr) {
+    return shared;
+  }
   // Made on first use and removed at process exit; generating takes well under a second.
   static const std::unique_ptr<TempDir> pki = [] {
     auto dir = std::make_unique<TempDir>();
@@ -20,7 +25,7 @@ const TempDir& generatedPki() {
     }
     return dir;
   }();
-  return *pki;
+  return pki->path();
 }
 
 }  // namespace
@@ -31,7 +36,7 @@ const std::vector<std::string>& testPkiKeyTypes() {
 }
 
 std::filesystem::path testPkiDir(const std::string& key_type) {
-  return generatedPki().path() / key_type;
+  return generatedPki() / key_type;
 }
 
 std::filesystem::path testDataPath(const std::string& relative) {

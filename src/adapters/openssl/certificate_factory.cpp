@@ -18,11 +18,21 @@ Result<EvpPkeyPtr> makeKey(KeyAlgorithm algorithm, int rsa_bits) {
       }
       raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(rsa_bits));
       break;
-    case KeyAlgorithm::EcdsaP256: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"); break;
-    case KeyAlgorithm::EcdsaP384: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"); break;
-    case KeyAlgorithm::EcdsaP521: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521"); break;
-    case KeyAlgorithm::Ed25519: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"); break;
-    case KeyAlgorithm::Ed448: raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448"); break;
+    case KeyAlgorithm::EcdsaP256:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+      break;
+    case KeyAlgorithm::EcdsaP384:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384");
+      break;
+    case KeyAlgorithm::EcdsaP521:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-521");
+      break;
+    case KeyAlgorithm::Ed25519:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+    case KeyAlgorithm::Ed448:
+      raw = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448");
+      break;
     case KeyAlgorithm::Other:
       return fail(ErrorKind::InvalidInput, "cannot generate a key of unknown algorithm");
   }
@@ -73,15 +83,12 @@ bool addExtensions(X509* certificate, X509* issuer, const CertificateRequest& re
       addExtension(certificate, issuer, NID_subject_key_identifier, "hash") &&
       addExtension(certificate, issuer, NID_authority_key_identifier, "keyid:always");
   if (request.is_ca) {
-    return common &&
-           addExtension(certificate, issuer, NID_basic_constraints, "critical,CA:TRUE") &&
+    return common && addExtension(certificate, issuer, NID_basic_constraints, "critical,CA:TRUE") &&
            addExtension(certificate, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
   }
-  return common &&
-         addExtension(certificate, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
+  return common && addExtension(certificate, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
          addExtension(certificate, issuer, NID_ext_key_usage, "serverAuth") &&
-         (alt_names.empty() ||
-          addExtension(certificate, issuer, NID_subject_alt_name, alt_names));
+         (alt_names.empty() || addExtension(certificate, issuer, NID_subject_alt_name, alt_names));
 }
 
 }  // namespace
@@ -90,8 +97,8 @@ Result<GeneratedKey> generateKey(KeyAlgorithm algorithm, int rsa_bits) {
   auto key = makeKey(algorithm, rsa_bits);
   if (!key) return fail(key.error());
   BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key->get(), nullptr, nullptr, 0, nullptr,
-                                       nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key->get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return fail(opensslError(ErrorKind::Internal, "writing a generated key"));
   }
   auto pem = bioText(bio.get());

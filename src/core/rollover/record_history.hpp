@@ -33,11 +33,11 @@ struct RecordHistory {
 };
 
 enum class FactKind {
-  SeenLackingInRrset,    // ttl: an RRset without the record was served with this TTL
-  SeenLackingNoRrset,    // ttl: a denial was served; cached for this negative TTL
-  MissingSince,          // at: some server lacks the record
-  VisibleSince,          // at: every server serves the record (clears missing_since)
-  NoLongerVisible,       // a server lost the record again: clears visible_since
+  SeenLackingInRrset,  // ttl: an RRset without the record was served with this TTL
+  SeenLackingNoRrset,  // ttl: a denial was served; cached for this negative TTL
+  MissingSince,        // at: some server lacks the record
+  VisibleSince,        // at: every server serves the record (clears missing_since)
+  NoLongerVisible,     // a server lost the record again: clears visible_since
 };
 
 struct RecordFact {

@@ -1,11 +1,14 @@
+#include "core/rollover/rollover_input.hpp"
+
 #include <algorithm>
 
-#include "core/rollover/rollover_input.hpp"
 #include "core/rollover/rollover_plan.hpp"
 
 namespace daneguard {
 
-std::string AuthoritativeServer::describe() const { return name + " (" + address + ")"; }
+std::string AuthoritativeServer::describe() const {
+  return name + " (" + address + ")";
+}
 
 ServerAnswer ServerAnswer::rrset(AuthoritativeServer server, std::vector<TlsaRecord> records,
                                  Duration ttl) {
@@ -37,14 +40,22 @@ bool ServerAnswer::serves(const TlsaRecord& record) const {
 
 std::string_view phaseName(Phase phase) {
   switch (phase) {
-    case Phase::Idle: return "Idle";
-    case Phase::Publishing: return "Publishing";
-    case Phase::AwaitingVisibility: return "AwaitingVisibility";
-    case Phase::AwaitingCacheExpiry: return "AwaitingCacheExpiry";
-    case Phase::Deploying: return "Deploying";
-    case Phase::Verifying: return "Verifying";
-    case Phase::Retiring: return "Retiring";
-    case Phase::Blocked: return "Blocked";
+    case Phase::Idle:
+      return "Idle";
+    case Phase::Publishing:
+      return "Publishing";
+    case Phase::AwaitingVisibility:
+      return "AwaitingVisibility";
+    case Phase::AwaitingCacheExpiry:
+      return "AwaitingCacheExpiry";
+    case Phase::Deploying:
+      return "Deploying";
+    case Phase::Verifying:
+      return "Verifying";
+    case Phase::Retiring:
+      return "Retiring";
+    case Phase::Blocked:
+      return "Blocked";
   }
   return "?";
 }

@@ -61,10 +61,10 @@ struct SoaFacts {
 };
 
 struct OwnerState {
-  std::string owner;  // "_25._tcp.mail.example.test."
-  SoaFacts soa;       // of the zone holding the owner
-  std::vector<ServerAnswer> answers;  // one per authoritative server (hidden primary included)
-  std::vector<TlsaRecord> owned;      // records daneguard published here and has not retired
+  std::string owner;                   // "_25._tcp.mail.example.test."
+  SoaFacts soa;                        // of the zone holding the owner
+  std::vector<ServerAnswer> answers;   // one per authoritative server (hidden primary included)
+  std::vector<TlsaRecord> owned;       // records daneguard published here and has not retired
   std::vector<RecordHistory> history;  // recorded facts (RecordFact actions merged)
 };
 

@@ -28,7 +28,9 @@ std::size_t countServed(const ServerAnswer& answer, const Records& records) {
       std::ranges::count_if(records, [&](const TlsaRecord& r) { return answer.serves(r); }));
 }
 
-std::string seconds(Duration duration) { return fmt::format("{} s", duration.count()); }
+std::string seconds(Duration duration) {
+  return fmt::format("{} s", duration.count());
+}
 
 /// What one owner looks like once this run's facts are merged into the recorded ones.
 struct OwnerView {
@@ -68,7 +70,8 @@ class ServicePlanner {
 
   ServicePlan run() {
     const std::size_t actions_before = actions_.size();
-    for (const OwnerState& owner : service_.owners) views_.push_back(observe(owner));
+    for (const OwnerState& owner : service_.owners)
+      views_.push_back(observe(owner));
     const bool published = publishMissing();
     if (service_.candidate.id != service_.deployed.id) {
       planDeploy(published);
@@ -89,7 +92,8 @@ class ServicePlanner {
       if (answer.kind == AnswerKind::QueryFailed) view.failed.push_back(&answer);
       addUnique(view.served_anywhere, answer.records);
     }
-    for (const TlsaRecord& record : tracked_) recordFacts(view, record);
+    for (const TlsaRecord& record : tracked_)
+      recordFacts(view, record);
     return view;
   }
 
@@ -109,9 +113,9 @@ class ServicePlanner {
       const bool denial = answer.kind == AnswerKind::NoRrset;
       const Duration ttl = denial ? view.state->soa.negativeTtl() : answer.ttl;
       const RecordHistory* known = history();
-      const auto& kept = known == nullptr        ? std::nullopt
-                         : denial ? known->negative_ttl_without
-                                  : known->longest_ttl_without;
+      const auto& kept = known == nullptr ? std::nullopt
+                         : denial         ? known->negative_ttl_without
+                                          : known->longest_ttl_without;
       if (!kept || *kept < ttl)
         emit(denial ? FactKind::SeenLackingNoRrset : FactKind::SeenLackingInRrset, ttl);
     }
@@ -135,8 +139,8 @@ class ServicePlanner {
       if (!view.complete()) {
         // A server we cannot see may hold these records as someone else's: adding them now
         // could make daneguard claim (and later delete) records it does not own.
-        plan_.reasons.push_back(fmt::format("not publishing at {} until every server answers",
-                                            view.state->owner));
+        plan_.reasons.push_back(
+            fmt::format("not publishing at {} until every server answers", view.state->owner));
         continue;
       }
       actions_.emplace_back(
@@ -151,7 +155,8 @@ class ServicePlanner {
 
   void planDeploy(bool published) {
     const CertificateRecords& candidate = service_.candidate;
-    if (!service_.deployed.records.empty() && isSubset(service_.deployed.records, candidate.records)) {
+    if (!service_.deployed.records.empty() &&
+        isSubset(service_.deployed.records, candidate.records)) {
       actions_.emplace_back(Deploy{service_.name, candidate.id});
       setPhase(Phase::Deploying, "deploying " + candidate.id +
                                      " at once: every record matching the deployed certificate "
@@ -172,9 +177,10 @@ class ServicePlanner {
     switch (worst) {
       case Readiness::Ready:
         actions_.emplace_back(Deploy{service_.name, candidate.id});
-        setPhase(Phase::Deploying, "deploying " + candidate.id + ": its records are visible on "
-                                                                  "every server and no resolver "
-                                                                  "can hold an older RRset");
+        setPhase(Phase::Deploying, "deploying " + candidate.id +
+                                       ": its records are visible on "
+                                       "every server and no resolver "
+                                       "can hold an older RRset");
         return;
       case Readiness::AwaitingCache:
         plan_.phase = published ? Phase::Publishing : Phase::AwaitingCacheExpiry;
@@ -204,9 +210,9 @@ class ServicePlanner {
       }
       const std::size_t served = countServed(answer, records);
       if (served == records.size()) continue;
-      plan_.reasons.push_back(fmt::format("waiting for {} to serve {}{}: it serves {} of {} records",
-                                          answer.server.describe(), what, view.state->owner,
-                                          served, records.size()));
+      plan_.reasons.push_back(
+          fmt::format("waiting for {} to serve {}{}: it serves {} of {} records",
+                      answer.server.describe(), what, view.state->owner, served, records.size()));
       ++lagging;
     }
     return lagging;
@@ -225,10 +231,9 @@ class ServicePlanner {
     const CacheExposure exposure = cacheExposure(view);
     const Instant due = since + policy_.cache_factor * exposure.ttl + policy_.margin;
     if (now_ >= due) return {Readiness::Ready, due};
-    plan_.reasons.push_back(fmt::format("cache window for {}: {} {} x {} + {} margin, due {}",
-                                        view.state->owner, exposure.because,
-                                        seconds(exposure.ttl), policy_.cache_factor,
-                                        seconds(policy_.margin), formatInstant(due)));
+    plan_.reasons.push_back(fmt::format(
+        "cache window for {}: {} {} x {} + {} margin, due {}", view.state->owner, exposure.because,
+        seconds(exposure.ttl), policy_.cache_factor, seconds(policy_.margin), formatInstant(due)));
     return {Readiness::AwaitingCache, due};
   }
 
@@ -263,7 +268,8 @@ class ServicePlanner {
         exposure = {*history->negative_ttl_without, "negative TTL (no TLSA RRset before)"};
     }
     Duration current{0};
-    for (const ServerAnswer& answer : view.state->answers) current = std::max(current, answer.ttl);
+    for (const ServerAnswer& answer : view.state->answers)
+      current = std::max(current, answer.ttl);
     if (!known) {
       // Seen complete at the first observation: the previous version is unknown, so assume the
       // worse of "it had this TTL" and "there was no RRset".
@@ -293,15 +299,16 @@ class ServicePlanner {
             retire.size(), view.state->owner, service_.deployed.id));
         continue;
       }
-      plan_.reasons.push_back(fmt::format("retiring {} owned record(s) at {} that match neither "
-                                          "{} nor a staged key",
-                                          retire.size(), view.state->owner,
-                                          service_.deployed.id));
+      plan_.reasons.push_back(
+          fmt::format("retiring {} owned record(s) at {} that match neither "
+                      "{} nor a staged key",
+                      retire.size(), view.state->owner, service_.deployed.id));
       actions_.emplace_back(RetireRecords{service_.name, view.state->owner, std::move(retire)});
       retired = true;
     }
     std::size_t lagging = 0;
-    for (const OwnerView& view : views_) lagging += reportLagging(view, tracked_, "");
+    for (const OwnerView& view : views_)
+      lagging += reportLagging(view, tracked_, "");
     if (retired) {
       plan_.phase = Phase::Retiring;
     } else if (published) {

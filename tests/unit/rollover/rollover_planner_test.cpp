@@ -39,8 +39,8 @@ RolloverInput renewal(std::vector<TlsaRecord> served, Duration ttl = 3600s) {
   service.name = "mail";
   service.deployed = {"cert-old", {kOld}};
   service.candidate = {"cert-new", {kNew}};
-  OwnerState state = owner(kOwner, {ServerAnswer::rrset(kNs1, served, ttl),
-                                    ServerAnswer::rrset(kNs2, served, ttl)});
+  OwnerState state = owner(
+      kOwner, {ServerAnswer::rrset(kNs1, served, ttl), ServerAnswer::rrset(kNs2, served, ttl)});
   state.owned = {kOld};
   service.owners.push_back(state);
   return RolloverInput{{service}, RolloverPolicy{}, kStart};

@@ -97,7 +97,7 @@ TEST(RolloverSimulation, RandomWorldsKeepTheServedCertificateCoveredAndFinish) {
 }
 
 TEST(RolloverSimulation, CrashBeforeAndAfterEverySideEffectStillCompletesSafely) {
-  const std::uint64_t worlds = environmentNumber("DANEGUARD_SIM_CRASH_WORLDS").value_or(10);
+  const std::uint64_t worlds = environmentNumber("DANEGUARD_SIM_CRASH_WORLDS").value_or(8);
   Totals totals;
   for (std::uint64_t seed = 1; seed <= worlds; ++seed) {
     const ScenarioOptions clean = withoutFaults();

@@ -10,12 +10,20 @@ void CrashInjector::boundary() {
   if (std::ranges::find(crash_at_, count_) != crash_at_.end()) throw SimulatedCrash();
 }
 
+void ServiceConfig::computeRecords() {
+  records.clear();
+  for (const SimCertificate& certificate : certificates) {
+    std::vector<TlsaRecord>& wanted = records[certificate.id];
+    wanted.push_back(daneEeRecord(certificate.key));
+    if (with_issuer_records) wanted.push_back(daneTaRecord(certificate.issuer));
+  }
+  if (next_key) records["next-key"] = {daneEeRecord(*next_key)};
+}
+
 CertificateRecords Driver::recordsFor(const std::string& certificate_id) const {
-  const auto found = std::ranges::find(service_.certificates, certificate_id, &SimCertificate::id);
-  if (found == service_.certificates.end()) return {};
-  CertificateRecords records{found->id, {daneEeRecord(found->key)}};
-  if (service_.with_issuer_records) records.records.push_back(daneTaRecord(found->issuer));
-  return records;
+  const auto found = service_.records.find(certificate_id);
+  return found == service_.records.end() ? CertificateRecords{}
+                                         : CertificateRecords{certificate_id, found->second};
 }
 
 RolloverInput Driver::observe() const {
@@ -23,8 +31,7 @@ RolloverInput Driver::observe() const {
   service.name = service_.name;
   service.deployed = recordsFor(state_.deployed_id);
   service.candidate = recordsFor(service_.candidate_id);
-  if (service_.next_key)
-    service.next_key = CertificateRecords{"next-key", {daneEeRecord(*service_.next_key)}};
+  if (service_.next_key) service.next_key = recordsFor("next-key");
   service.verified_id = state_.verified_id;
   const std::size_t authorities = world_.authorities().size();
   for (const std::string& name : service_.owners) {
@@ -39,7 +46,11 @@ RolloverInput Driver::observe() const {
       owner.history = history->second;
     service.owners.push_back(std::move(owner));
   }
-  return RolloverInput{{std::move(service)}, policy_, world_.now()};
+  RolloverInput input;
+  input.services.push_back(std::move(service));
+  input.policy = policy_;
+  input.now = world_.now();
+  return input;
 }
 
 std::optional<Instant> Driver::run() {

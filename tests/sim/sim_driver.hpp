@@ -47,6 +47,10 @@ struct ServiceConfig {
   std::vector<SimCertificate> certificates;  // by id, what the shell can load from disk
   std::string candidate_id;
   std::optional<int> next_key;
+  /// What the shell would compute from each certificate file (and "next-key"), computed once.
+  std::map<std::string, std::vector<TlsaRecord>> records;
+
+  void computeRecords();
 };
 
 struct DriverStats {

@@ -75,7 +75,7 @@ Scenario drawScenario(std::uint64_t seed, const ScenarioOptions& options) {
   s.second_rollover = chance(random, 50);
   s.policy.record_ttl = pick(random, std::vector<Duration>{60s, 300s, 3600s});
   s.policy.propagation_timeout = pick(random, std::vector<Duration>{600s, 3600s, 7200s});
-  s.policy.poll_interval = pick(random, std::vector<Duration>{30s, 60s, 300s});
+  s.policy.poll_interval = pick(random, std::vector<Duration>{60s, 300s, 600s});
   s.policy.verify_after_deploy = chance(random, 50);
   if (options.cache_factor) s.policy.cache_factor = *options.cache_factor;
   if (options.margin) s.policy.margin = *options.margin;
@@ -148,12 +148,14 @@ void startSecondRollover(Scenario& s) {
   } else {
     s.service.candidate_id = "cert-later";
   }
+  s.service.computeRecords();
 }
 
 }  // namespace
 
 ScenarioResult runScenario(std::uint64_t seed, const ScenarioOptions& options) {
   Scenario s = drawScenario(seed, options);
+  s.service.computeRecords();
   ScenarioResult result;
   result.summary = s.summary;
   World world(s.world, seed, kStart);

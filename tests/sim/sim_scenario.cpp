@@ -51,7 +51,8 @@ WorldConfig drawWorld(std::mt19937_64& random, bool faults) {
   world.update_ambiguous_rate = 0.03;
   world.update_refused_rate = 0.02;
   world.hook_failure_rate = 0.05;
-  if (chance(random, 15)) world.stopped_secondary_for = Duration{random() % (4 * 3600)};
+  if (world.secondaries > 0 && chance(random, 15))
+    world.stopped_secondary_for = Duration{random() % (4 * 3600)};
   return world;
 }
 

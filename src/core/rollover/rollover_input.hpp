@@ -7,6 +7,7 @@
 // and a rerun after a crash derives its next step from what is observable plus what was recorded.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <compare>
 #include <optional>

@@ -164,6 +164,30 @@ TEST_F(DnsAgainstBind, RecordLevelAddAndDeleteOnPrimaryAndSecondary) {
   }
 }
 
+TEST_F(DnsAgainstBind, StoppedSecondaryCatchesUpAfterRestart) {
+  auto& bind = startBind();
+  bind.addSecondary();
+  const auto before = bind.serialAt(bind.secondary());
+  ASSERT_TRUE(before.has_value());
+  bind.stopSecondary();
+  EXPECT_FALSE(bind.secondaryRunning());
+
+  LdnsDnsUpdate updater(fixtureKey(), fastUpdates());
+  const auto fresh = record311("published during the outage");
+  expectOk(updater.apply(request({{kOwner, fresh}})));
+  LdnsDnsQuery quick(TransportOptions{200ms, 1, 4});
+  const auto down = expectError(quick.query(bind.secondary(), kOwner, DnsType::TLSA));
+  EXPECT_EQ(down.kind, ErrorKind::Transient);
+  EXPECT_GT(bind.serialAt(bind.primary()).value(), *before);
+
+  bind.startSecondary();  // returns once the serials are equal again
+  auto answer = query_.query(bind.secondary(), kOwner, DnsType::TLSA);
+  expectOk(answer);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->tlsaRecords(kOwner), std::vector<TlsaRecord>{fresh});
+  EXPECT_TRUE(answer->isSigned(kOwner, DnsType::TLSA));
+}
+
 TEST_F(DnsAgainstBind, TcpOnlyAndTruncationFallback) {
   BindFixtureOptions options;
   // 20 SHA2-512 records plus their RRSIG exceed the 1232-byte EDNS buffer: BIND sets TC.

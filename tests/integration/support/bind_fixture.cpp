@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,8 +17,6 @@
 #include <thread>
 
 #include "support/run_command.hpp"
-
-extern char** environ;
 
 namespace daneguard::testing {
 namespace {
@@ -225,21 +223,27 @@ void BindFixture::start(Server& server, const std::string& name) {
   for (const char* arg : {"named", "-g", "-n", "1", "-c"})
     argv.emplace_back(arg);
   argv.push_back(server.config.string());
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, server.log.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                   0600);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
   std::vector<char*> args;
   for (auto& arg : argv)
     args.push_back(arg.data());
   args.push_back(nullptr);
-  pid_t pid = -1;
-  const int error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (error != 0) {
-    throw std::runtime_error("cannot start named for the " + name + ": " + std::strerror(error));
+  const int log = ::open(server.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log < 0) throw std::runtime_error("cannot open " + server.log.string());
+  // fork + exec rather than posix_spawn: the child asks for SIGTERM when the test process
+  // dies (a crash or an ASan abort skips destructors), so no named outlives its test.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    const int null_input = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_input, 0);
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(log);
+  if (pid < 0) {
+    throw std::runtime_error("cannot start named for the " + name + ": " + std::strerror(errno));
   }
   server.pid = pid;
 }

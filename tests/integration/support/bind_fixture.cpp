@@ -16,6 +16,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "adapters/dns/dns_message.hpp"
+#include "adapters/dns/ldns_handles.hpp"
 #include "support/run_command.hpp"
 
 namespace daneguard::testing {
@@ -355,14 +357,56 @@ bool BindFixture::secondaryRunning() const {
 
 bool BindFixture::waitForSecondarySync(std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto next_notify = std::chrono::steady_clock::now();
   for (;;) {
     if (!secondaryRunning()) return false;
     const auto wanted = serialAt(primary());
     const auto have = serialAt(secondary());
     if (wanted && have && *wanted == *have) return true;
+    // A secondary restarted from its zone file schedules its first refresh at a random point
+    // of the SOA refresh interval (an hour), and the primary's NOTIFY went out while it was
+    // down: nudge it, as `rndc notify` would.
+    if (have && std::chrono::steady_clock::now() >= next_notify) {
+      notifySecondary();
+      next_notify = std::chrono::steady_clock::now() + 500ms;
+    }
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(50ms);
   }
+}
+
+void BindFixture::notifySecondary() const {
+  using adapters::dns::LdnsPktPtr;
+  LdnsPktPtr notify(ldns_pkt_query_new(ldns_dname_new_frm_str(options_.zone.c_str()),
+                                       LDNS_RR_TYPE_SOA, LDNS_RR_CLASS_IN, LDNS_AA));
+  if (!notify) return;
+  ldns_pkt_set_opcode(notify.get(), LDNS_PACKET_NOTIFY);
+  ldns_pkt_set_id(notify.get(), adapters::dns::randomMessageId());
+  std::uint8_t* wire = nullptr;
+  std::size_t size = 0;
+  if (ldns_pkt2wire(&wire, notify.get(), &size) != LDNS_STATUS_OK) return;
+  adapters::dns::MallocBytesPtr owned(wire);
+  const auto secondary_server = secondary();
+  const bool v6 = isIpv6(secondary_server.host);
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (v6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port_);
+    inet_pton(AF_INET6, secondary_server.host.c_str(), &in6->sin6_addr);
+    length = sizeof *in6;
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(port_);
+    inet_pton(AF_INET, secondary_server.host.c_str(), &in4->sin_addr);
+    length = sizeof *in4;
+  }
+  const int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  ::sendto(fd, wire, size, 0, reinterpret_cast<sockaddr*>(&storage), length);
+  ::close(fd);  // the NOTIFY reply is not needed: the serial check is the oracle
 }
 
 std::string BindFixture::primaryLog() const {

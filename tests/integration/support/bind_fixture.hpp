@@ -82,7 +82,11 @@ class BindFixture {
   /// Restarts a stopped secondary (it keeps its zone file, so it starts with the old serial).
   void startSecondary();
   [[nodiscard]] bool secondaryRunning() const;
-  /// Waits until the secondary serves the primary's current serial; false on timeout.
+  /// Sends the secondary a NOTIFY for the zone (from ::1/127.0.0.1, which it accepts), so it
+  /// checks the primary's serial now instead of at its next refresh.
+  void notifySecondary() const;
+  /// Waits until the secondary serves the primary's current serial (sending NOTIFYs while it
+  /// lags); false on timeout.
   bool waitForSecondarySync(std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 
   /// SOA serial as served by `server` (dig, independent of daneguard's code); nullopt if none.

@@ -490,6 +490,31 @@ TEST_F(DnsAgainstBind, AuthorityDiscoveryFindsEveryAddressIncludingTheSecondary)
   EXPECT_TRUE(bind.secondaryRunning());
 }
 
+TEST_F(DnsAgainstBind, OutOfZoneNameServerIsResolvedThroughTheConfiguredResolver) {
+  // A second BIND plays the resolver: it is authoritative for elsewhere.test., where the
+  // first zone's third NS lives.
+  BindFixtureOptions elsewhere_options;
+  elsewhere_options.zone = "elsewhere.test.";
+  elsewhere_options.extra_records = "ns9 A 127.0.0.9\n";  // distinct: addresses are deduplicated
+  BindFixture elsewhere(elsewhere_options);
+  secrets_.push_back(elsewhere.tsigSecret());
+  BindFixtureOptions options;
+  options.extra_records = "@ NS ns9.elsewhere.test.\n";
+  auto& bind = startBind(options);
+  QueryingZoneLocator locator(
+      query_, ZoneLocatorOptions{bind.primary(), elsewhere.primary(), {}, bind.port()});
+  auto servers = locator.authoritativeAddresses("example.test.");
+  expectOk(servers);
+  ASSERT_TRUE(servers);
+  std::set<std::string> labels;
+  for (const auto& server : *servers)
+    labels.insert(server.label());
+  const std::string port = std::to_string(bind.port());
+  EXPECT_EQ(labels, (std::set<std::string>{"ns9.elsewhere.test. (127.0.0.9:" + port + ")",
+                                           "ns1.example.test. (127.0.0.1:" + port + ")",
+                                           "ns2.example.test. ([::1]:" + port + ")"}));
+}
+
 TEST_F(DnsAgainstBind, OutOfZoneNameServerWithoutAddressStopsDiscovery) {
   BindFixtureOptions options;
   options.extra_records = "@ NS ns.elsewhere.invalid.\n";

@@ -24,7 +24,7 @@ struct UpdateOptions {
 
 class LdnsDnsUpdate final : public ports::DnsUpdate {
  public:
-  LdnsDnsUpdate(TsigKey key, UpdateOptions options = {})
+  explicit LdnsDnsUpdate(TsigKey key, UpdateOptions options = {})
       : key_(std::move(key)), options_(options) {}
 
   Result<ports::UpdateOutcome> apply(const ports::UpdateRequest& request) override;

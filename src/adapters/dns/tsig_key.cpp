@@ -1,0 +1,426 @@
+#include "adapters/dns/tsig_key.hpp"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+namespace daneguard::adapters::dns {
+namespace {
+
+std::string lowerCase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool isBase64Character(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/';
+}
+
+/// Reads a whole file; the secret file case wipes its buffer in the caller.
+Result<std::string> readSmallFile(const std::filesystem::path& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(ErrorKind::NotFound, "cannot open " + std::string(what) + " " + path.string());
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad())
+    return fail(ErrorKind::Config, "cannot read " + std::string(what) + " " + path.string());
+  return content.str();
+}
+
+void wipeString(std::string& text) noexcept {
+  if (!text.empty()) OPENSSL_cleanse(text.data(), text.size());
+  text.clear();
+}
+
+// ---- BIND key file tokenizer ----------------------------------------------------------------
+
+struct Token {
+  enum class Kind { Word, Quoted, Punctuation, End } kind = Kind::End;
+  std::string text;
+  int line = 1;
+};
+
+class KeyFileLexer {
+ public:
+  KeyFileLexer(std::string_view text, std::string origin)
+      : text_(text), origin_(std::move(origin)) {}
+
+  Result<Token> next() {
+    for (;;) {
+      while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) {
+        if (text_[pos_] == '\n') ++line_;
+        ++pos_;
+      }
+      if (pos_ >= text_.size()) return Token{Token::Kind::End, "", line_};
+      const char c = text_[pos_];
+      if (c == '#' || (c == '/' && peek(1) == '/')) {
+        while (pos_ < text_.size() && text_[pos_] != '\n')
+          ++pos_;
+        continue;
+      }
+      if (c == '/' && peek(1) == '*') {
+        const int start_line = line_;
+        pos_ += 2;
+        while (pos_ < text_.size() && !(text_[pos_] == '*' && peek(1) == '/')) {
+          if (text_[pos_] == '\n') ++line_;
+          ++pos_;
+        }
+        if (pos_ >= text_.size()) return error(start_line, "comment opened here is never closed");
+        pos_ += 2;
+        continue;
+      }
+      break;
+    }
+    const char c = text_[pos_];
+    if (c == '{' || c == '}' || c == ';') {
+      ++pos_;
+      return Token{Token::Kind::Punctuation, std::string(1, c), line_};
+    }
+    if (c == '"') {
+      const int start_line = line_;
+      std::string value;
+      ++pos_;
+      while (pos_ < text_.size() && text_[pos_] != '"') {
+        if (text_[pos_] == '\n') ++line_;
+        if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+        value.push_back(text_[pos_++]);
+      }
+      if (pos_ >= text_.size()) {
+        wipeString(value);
+        return error(start_line, "quoted string opened here is never closed");
+      }
+      ++pos_;
+      return Token{Token::Kind::Quoted, std::move(value), start_line};
+    }
+    std::string word;
+    while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_])) &&
+           text_[pos_] != '{' && text_[pos_] != '}' && text_[pos_] != ';' && text_[pos_] != '"') {
+      word.push_back(text_[pos_++]);
+    }
+    return Token{Token::Kind::Word, std::move(word), line_};
+  }
+
+  tl::unexpected<Error> error(int line, std::string_view why) const {
+    return fail(ErrorKind::Config, origin_ + ":" + std::to_string(line) + ": " + std::string(why));
+  }
+
+ private:
+  char peek(std::size_t ahead) const {
+    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
+  }
+
+  std::string_view text_;
+  std::string origin_;
+  std::size_t pos_ = 0;
+  int line_ = 1;
+};
+
+/// Words are echoed in messages only when they cannot be a secret: short, letters and '-'.
+std::string describeToken(const Token& token) {
+  switch (token.kind) {
+    case Token::Kind::End:
+      return "end of file";
+    case Token::Kind::Punctuation:
+      return "'" + token.text + "'";
+    case Token::Kind::Quoted:
+      return "a quoted string";
+    case Token::Kind::Word: {
+      const bool harmless =
+          token.text.size() <= 24 && std::all_of(token.text.begin(), token.text.end(), [](char c) {
+            return std::isalpha(static_cast<unsigned char>(c)) || c == '-';
+          });
+      return harmless ? "'" + token.text + "'" : "a word";
+    }
+  }
+  return "a token";
+}
+
+struct ParsedKey {
+  std::string name;
+  int line = 0;
+  std::optional<std::string> algorithm;
+  std::optional<std::string> secret;
+  ~ParsedKey() {
+    if (secret) wipeString(*secret);
+  }
+  ParsedKey() = default;
+  ParsedKey(ParsedKey&&) = default;
+  ParsedKey& operator=(ParsedKey&&) = default;
+};
+
+Result<void> expectPunctuation(KeyFileLexer& lexer, char which, std::string_view after) {
+  auto token = lexer.next();
+  if (!token) return fail(token.error());
+  if (token->kind != Token::Kind::Punctuation || token->text[0] != which) {
+    return lexer.error(token->line, "expected '" + std::string(1, which) + "' " +
+                                        std::string(after) + ", found " + describeToken(*token));
+  }
+  return {};
+}
+
+Result<std::vector<ParsedKey>> parseKeyFile(std::string_view text, const std::string& origin) {
+  KeyFileLexer lexer(text, origin);
+  std::vector<ParsedKey> keys;
+  for (;;) {
+    auto token = lexer.next();
+    if (!token) return fail(token.error());
+    if (token->kind == Token::Kind::End) break;
+    if (token->kind != Token::Kind::Word || lowerCase(token->text) != "key") {
+      return lexer.error(token->line, "expected a 'key' statement, found " + describeToken(*token));
+    }
+    ParsedKey key;
+    key.line = token->line;
+    auto name = lexer.next();
+    if (!name) return fail(name.error());
+    if (name->kind != Token::Kind::Word && name->kind != Token::Kind::Quoted) {
+      return lexer.error(name->line,
+                         "expected a key name after 'key', found " + describeToken(*name));
+    }
+    key.name = name->text;
+    if (auto ok = expectPunctuation(lexer, '{', "after the key name"); !ok) return fail(ok.error());
+    for (;;) {
+      auto clause = lexer.next();
+      if (!clause) return fail(clause.error());
+      if (clause->kind == Token::Kind::Punctuation && clause->text == "}") break;
+      if (clause->kind == Token::Kind::End) {
+        return lexer.error(key.line, "key '" + key.name + "' opened here is missing its '}'");
+      }
+      const std::string keyword = clause->kind == Token::Kind::Word ? lowerCase(clause->text) : "";
+      if (keyword != "algorithm" && keyword != "secret") {
+        return lexer.error(clause->line, "expected 'algorithm' or 'secret' in key '" + key.name +
+                                             "', found " + describeToken(*clause));
+      }
+      auto value = lexer.next();
+      if (!value) return fail(value.error());
+      if (keyword == "algorithm") {
+        if (value->kind != Token::Kind::Word && value->kind != Token::Kind::Quoted) {
+          return lexer.error(value->line,
+                             "expected an algorithm name, found " + describeToken(*value));
+        }
+        if (key.algorithm)
+          return lexer.error(clause->line, "key '" + key.name + "' has two algorithms");
+        if (auto known = parseTsigAlgorithm(value->text); !known) {
+          return lexer.error(value->line, "key '" + key.name + "': " + known.error().message);
+        }
+        key.algorithm = value->text;
+      } else {
+        if (value->kind != Token::Kind::Quoted) {
+          if (value->kind == Token::Kind::Word) wipeString(value->text);
+          return lexer.error(value->line,
+                             "the secret of key '" + key.name + "' must be a quoted base64 string");
+        }
+        if (key.secret) {
+          wipeString(value->text);
+          return lexer.error(clause->line, "key '" + key.name + "' has two secrets");
+        }
+        if (auto valid = validateBase64Secret(value->text); !valid) {
+          wipeString(value->text);
+          return lexer.error(value->line,
+                             "the secret of key '" + key.name + "' " + valid.error().message);
+        }
+        key.secret = std::move(value->text);
+        wipeString(value->text);
+      }
+      if (auto ok = expectPunctuation(lexer, ';', "after the value"); !ok) return fail(ok.error());
+    }
+    if (auto ok = expectPunctuation(lexer, ';', "after the key's '}'"); !ok)
+      return fail(ok.error());
+    if (!key.algorithm) return lexer.error(key.line, "key '" + key.name + "' has no 'algorithm'");
+    if (!key.secret) return lexer.error(key.line, "key '" + key.name + "' has no 'secret'");
+    keys.push_back(std::move(key));
+  }
+  if (keys.empty()) return fail(ErrorKind::Config, origin + ": no 'key' statement found");
+  return keys;
+}
+
+}  // namespace
+
+std::string_view tsigAlgorithmName(TsigAlgorithm algorithm) {
+  switch (algorithm) {
+    case TsigAlgorithm::HmacSha1:
+      return "hmac-sha1";
+    case TsigAlgorithm::HmacSha256:
+      return "hmac-sha256";
+    case TsigAlgorithm::HmacSha512:
+      return "hmac-sha512";
+  }
+  return "hmac-sha256";
+}
+
+Result<TsigAlgorithm> parseTsigAlgorithm(std::string_view text) {
+  std::string name = lowerCase(text);
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  if (name == "hmac-sha256") return TsigAlgorithm::HmacSha256;
+  if (name == "hmac-sha1") return TsigAlgorithm::HmacSha1;
+  if (name == "hmac-sha512") return TsigAlgorithm::HmacSha512;
+  if (name == "hmac-md5" || name == "hmac-md5.sig-alg.reg.int") {
+    return fail(ErrorKind::Config,
+                "TSIG algorithm hmac-md5 is refused: MD5 must not be used (RFC 8945 section 6); "
+                "create a hmac-sha256 key (tsig-keygen -a hmac-sha256 NAME)");
+  }
+  if (name == "hmac-sha224" || name == "hmac-sha384") {
+    return fail(ErrorKind::Config, "TSIG algorithm " + name +
+                                       " is not supported by the ldns library daneguard uses; "
+                                       "use hmac-sha256 (recommended) or hmac-sha512");
+  }
+  return fail(ErrorKind::Config, "unknown TSIG algorithm '" + std::string(text).substr(0, 40) +
+                                     "' (use hmac-sha256, hmac-sha512 or hmac-sha1)");
+}
+
+Result<std::size_t> validateBase64Secret(std::string_view text) {
+  std::size_t characters = 0;
+  std::size_t padding = 0;
+  for (const char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    if (c == '=') {
+      ++padding;
+      ++characters;
+      continue;
+    }
+    if (!isBase64Character(c))
+      return fail(ErrorKind::Config, "is not valid base64 (bad character)");
+    if (padding > 0) return fail(ErrorKind::Config, "is not valid base64 ('=' inside the text)");
+    ++characters;
+  }
+  if (characters == 0) return fail(ErrorKind::Config, "is empty");
+  if (characters % 4 != 0 || padding > 2) {
+    return fail(ErrorKind::Config, "is not valid base64 (length is not a multiple of 4)");
+  }
+  const std::size_t decoded = characters / 4 * 3 - padding;
+  if (decoded == 0) return fail(ErrorKind::Config, "is empty");
+  return decoded;
+}
+
+TsigKey::TsigKey(std::string name, TsigAlgorithm algorithm, std::string secret_base64)
+    : name_(std::move(name)), algorithm_(algorithm), secret_base64_(std::move(secret_base64)) {}
+
+TsigKey::TsigKey(TsigKey&& other) noexcept
+    : name_(std::move(other.name_)), algorithm_(other.algorithm_) {
+  // Copy then wipe rather than move: a short string lives inside the object (SSO), and a plain
+  // move would leave its bytes behind in the moved-from key.
+  secret_base64_.reserve(other.secret_base64_.size());
+  secret_base64_.assign(other.secret_base64_);
+  other.wipe();
+}
+
+TsigKey& TsigKey::operator=(TsigKey&& other) noexcept {
+  if (this != &other) {
+    wipe();
+    name_ = std::move(other.name_);
+    algorithm_ = other.algorithm_;
+    secret_base64_.reserve(other.secret_base64_.size());
+    secret_base64_.assign(other.secret_base64_);
+    other.wipe();
+  }
+  return *this;
+}
+
+TsigKey::~TsigKey() {
+  wipe();
+}
+
+void TsigKey::wipe() noexcept {
+  wipeString(secret_base64_);
+}
+
+std::string TsigKey::describe() const {
+  return "TSIG key '" + name_ + "' (" + std::string(tsigAlgorithmName(algorithm_)) + ")";
+}
+
+Result<TsigKey> TsigKey::create(std::string_view name, std::string_view algorithm,
+                                std::string_view secret_base64, std::string_view origin) {
+  std::string key_name = lowerCase(name);
+  if (!key_name.empty() && key_name.back() == '.') key_name.pop_back();
+  if (key_name.empty())
+    return fail(ErrorKind::Config, std::string(origin) + ": TSIG key name is empty");
+  auto parsed_algorithm = parseTsigAlgorithm(algorithm);
+  if (!parsed_algorithm) {
+    return fail(
+        parsed_algorithm.error().withContext(std::string(origin) + ": key '" + key_name + "'"));
+  }
+  if (auto valid = validateBase64Secret(secret_base64); !valid) {
+    return fail(ErrorKind::Config, std::string(origin) + ": the secret of TSIG key '" + key_name +
+                                       "' " + valid.error().message);
+  }
+  std::string compact;
+  compact.reserve(secret_base64.size());
+  for (const char c : secret_base64)
+    if (!std::isspace(static_cast<unsigned char>(c))) compact.push_back(c);
+  return TsigKey(std::move(key_name), *parsed_algorithm, std::move(compact));
+}
+
+Result<TsigKey> TsigKey::fromBindKeyText(std::string_view text, std::string_view origin,
+                                         std::string_view key_name) {
+  const std::string origin_text(origin);
+  auto keys = parseKeyFile(text, origin_text);
+  if (!keys) return fail(keys.error());
+  const ParsedKey* chosen = nullptr;
+  if (key_name.empty()) {
+    if (keys->size() > 1) {
+      std::string names;
+      for (const auto& key : *keys)
+        names += (names.empty() ? "'" : ", '") + key.name + "'";
+      return fail(ErrorKind::Config,
+                  origin_text + " holds several keys (" + names + "): name the one to use");
+    }
+    chosen = &keys->front();
+  } else {
+    std::string wanted = lowerCase(key_name);
+    if (!wanted.empty() && wanted.back() == '.') wanted.pop_back();
+    for (const auto& key : *keys) {
+      std::string candidate = lowerCase(key.name);
+      if (!candidate.empty() && candidate.back() == '.') candidate.pop_back();
+      if (candidate == wanted) chosen = &key;
+    }
+    if (chosen == nullptr) {
+      return fail(ErrorKind::Config,
+                  origin_text + ": no key named '" + std::string(key_name) + "'");
+    }
+  }
+  return create(chosen->name, *chosen->algorithm, *chosen->secret,
+                origin_text + ":" + std::to_string(chosen->line));
+}
+
+Result<TsigKey> TsigKey::fromBindKeyFile(const std::filesystem::path& path,
+                                         std::string_view key_name) {
+  auto text = readSmallFile(path, "TSIG key file");
+  if (!text) return fail(text.error());
+  auto key = fromBindKeyText(*text, path.string(), key_name);
+  wipeString(*text);
+  return key;
+}
+
+Result<TsigKey> TsigKey::fromSecretFile(const std::filesystem::path& path, std::string_view name,
+                                        std::string_view algorithm) {
+  auto text = readSmallFile(path, "TSIG secret file");
+  if (!text) return fail(text.error());
+  auto key = create(name, algorithm, *text, "TSIG secret file " + path.string());
+  wipeString(*text);
+  return key;
+}
+
+Result<TsigKey> TsigKey::fromEnvironment(std::string_view algorithm) {
+  const char* name = std::getenv(kTsigKeyNameVariable);
+  const char* secret = std::getenv(kTsigSecretVariable);
+  if (name == nullptr || *name == '\0') {
+    return fail(ErrorKind::Config, std::string("environment variable ") + kTsigKeyNameVariable +
+                                       " (TSIG key name) is not set");
+  }
+  if (secret == nullptr || *secret == '\0') {
+    return fail(ErrorKind::Config, std::string("environment variable ") + kTsigSecretVariable +
+                                       " (TSIG secret, base64) is not set");
+  }
+  return create(name, algorithm, secret, std::string("environment ") + kTsigSecretVariable);
+}
+
+}  // namespace daneguard::adapters::dns

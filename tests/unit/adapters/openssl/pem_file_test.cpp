@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/temp_dir.hpp"
+#include "support/unprivileged.hpp"
 
 namespace daneguard::adapters::openssl {
 namespace {
@@ -61,20 +62,7 @@ TEST(ReadPemFile, UnreadableFileIsPermission) {
     return !content && content.error().kind == ErrorKind::Permission &&
            content.error().message.starts_with(file.string() + ": cannot read: ");
   };
-  if (::geteuid() != 0) {
-    EXPECT_TRUE(check());
-    return;
-  }
-  // Root reads mode 000 files, so check from a child that has dropped to nobody.
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const bool dropped = ::setgid(65534) == 0 && ::setuid(65534) == 0;
-    ::_exit(dropped && check() ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_TRUE(testing::runUnprivileged(check));
 }
 
 TEST(ReadPemFile, EmptyFileIsRefused) {

@@ -19,9 +19,8 @@ class TsigSigner {
 
   Result<void> sign(ldns_pkt& packet, std::uint16_t fudge_seconds) const {
     const std::string algorithm = std::string(tsigAlgorithmName(key_.algorithm_)) + ".";
-    const ldns_status status =
-        ldns_pkt_tsig_sign(&packet, key_.name_.c_str(), key_.secret_base64_.c_str(), fudge_seconds,
-                           algorithm.c_str(), nullptr);
+    const ldns_status status = ldns_pkt_tsig_sign(&packet, key_.name_.c_str(), key_.secretText(),
+                                                  fudge_seconds, algorithm.c_str(), nullptr);
     if (status != LDNS_STATUS_OK) {
       return fail(ErrorKind::Config,
                   "cannot sign with " + key_.describe() + ": " + ldns_get_errorstr_by_id(status));
@@ -31,7 +30,7 @@ class TsigSigner {
 
   bool verify(ldns_pkt& reply, ByteView wire, const ldns_rdf& request_mac) const {
     return ldns_pkt_tsig_verify(&reply, wire.data(), wire.size(), key_.name_.c_str(),
-                                key_.secret_base64_.c_str(), &request_mac);
+                                key_.secretText(), &request_mac);
   }
 
  private:

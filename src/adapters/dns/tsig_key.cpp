@@ -301,36 +301,24 @@ Result<std::size_t> validateBase64Secret(std::string_view text) {
   return decoded;
 }
 
+namespace {
+
+// ldns takes the secret as a C string, so the terminating NUL lives inside the wiped buffer.
+SecretBytes nulTerminated(std::string_view text) {
+  SecretBytes secret(text.size() + 1);
+  std::copy(text.begin(), text.end(), secret.revealMutable().begin());
+  return secret;
+}
+
+}  // namespace
+
 TsigKey::TsigKey(std::string name, TsigAlgorithm algorithm, std::string secret_base64)
-    : name_(std::move(name)), algorithm_(algorithm), secret_base64_(std::move(secret_base64)) {}
-
-TsigKey::TsigKey(TsigKey&& other) noexcept
-    : name_(std::move(other.name_)), algorithm_(other.algorithm_) {
-  // Copy then wipe rather than move: a short string lives inside the object (SSO), and a plain
-  // move would leave its bytes behind in the moved-from key.
-  secret_base64_.reserve(other.secret_base64_.size());
-  secret_base64_.assign(other.secret_base64_);
-  other.wipe();
+    : name_(std::move(name)), algorithm_(algorithm), secret_base64_(nulTerminated(secret_base64)) {
+  wipeString(secret_base64);
 }
 
-TsigKey& TsigKey::operator=(TsigKey&& other) noexcept {
-  if (this != &other) {
-    wipe();
-    name_ = std::move(other.name_);
-    algorithm_ = other.algorithm_;
-    secret_base64_.reserve(other.secret_base64_.size());
-    secret_base64_.assign(other.secret_base64_);
-    other.wipe();
-  }
-  return *this;
-}
-
-TsigKey::~TsigKey() {
-  wipe();
-}
-
-void TsigKey::wipe() noexcept {
-  wipeString(secret_base64_);
+const char* TsigKey::secretText() const {
+  return reinterpret_cast<const char*>(secret_base64_.reveal().data());
 }
 
 std::string TsigKey::describe() const {

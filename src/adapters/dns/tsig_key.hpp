@@ -3,8 +3,7 @@
 // holding only the base64 secret, or DaneBot's environment variables.
 //
 // The secret is private, never printable (no accessor returns it to general code, no stream
-// operator), and wiped from memory when the key dies or is moved from.
-// TODO(merge): SecretBytes (core/secret.hpp) replaces the hand-rolled wiping here.
+// operator), and held in SecretBytes, which wipes it when the key dies or is moved from.
 //
 // Algorithms: hmac-sha256 (default), hmac-sha1, hmac-sha512. hmac-md5 is refused (RFC 8945
 // §6: MD5 must not be used). hmac-sha224 and hmac-sha384 are refused with a clear message:
@@ -18,6 +17,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/secret.hpp"
 
 namespace daneguard::adapters::dns {
 
@@ -57,11 +57,11 @@ class TsigKey {
   /// DANEBOT_RFC2136_TSIG_KEY (name) and DANEBOT_RFC2136_TSIG_SECRET (base64 secret).
   static Result<TsigKey> fromEnvironment(std::string_view algorithm = "hmac-sha256");
 
-  TsigKey(TsigKey&& other) noexcept;
-  TsigKey& operator=(TsigKey&& other) noexcept;
+  TsigKey(TsigKey&& other) noexcept = default;
+  TsigKey& operator=(TsigKey&& other) noexcept = default;
   TsigKey(const TsigKey&) = delete;
   TsigKey& operator=(const TsigKey&) = delete;
-  ~TsigKey();
+  ~TsigKey() = default;
 
   /// Key name as configured, lower case, without a trailing dot: "tlsa-update-key".
   [[nodiscard]] const std::string& name() const { return name_; }
@@ -72,11 +72,12 @@ class TsigKey {
  private:
   friend class TsigSigner;  // the only code that may see the secret (ldns wants base64 text)
   TsigKey(std::string name, TsigAlgorithm algorithm, std::string secret_base64);
-  void wipe() noexcept;
+  /// NUL-terminated base64 secret, for ldns; only TsigSigner calls it.
+  [[nodiscard]] const char* secretText() const;
 
   std::string name_;
   TsigAlgorithm algorithm_ = TsigAlgorithm::HmacSha256;
-  std::string secret_base64_;
+  SecretBytes secret_base64_;
 };
 
 }  // namespace daneguard::adapters::dns

@@ -9,22 +9,10 @@
 #include <system_error>
 #include <utility>
 
+#include "adapters/files/unique_fd.hpp"
+
 namespace daneguard::adapters::openssl {
 namespace {
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 Error accessError(const std::filesystem::path& path, int error_number) {
   const std::string reason = std::generic_category().message(error_number);
@@ -44,7 +32,7 @@ Error accessError(const std::filesystem::path& path, int error_number) {
 
 Result<SecretBytes> readPemFile(const std::filesystem::path& path) {
   // O_NONBLOCK: opening a FIFO must not hang; it is refused below as not a regular file.
-  const FileDescriptor file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  const files::UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (file.get() < 0) return fail(accessError(path, errno));
 
   struct stat status {};

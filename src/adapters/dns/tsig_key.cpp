@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/files/bounded_file.hpp"
+
 namespace daneguard::adapters::dns {
 namespace {
 
@@ -24,17 +26,10 @@ bool isBase64Character(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/';
 }
 
-/// Reads a whole file; the secret file case wipes its buffer in the caller.
-Result<std::string> readSmallFile(const std::filesystem::path& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::NotFound, "cannot open " + std::string(what) + " " + path.string());
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad())
-    return fail(ErrorKind::Config, "cannot read " + std::string(what) + " " + path.string());
-  return content.str();
+// Key files are tiny; the bound only keeps a wrong path from being slurped.
+Result<SecretBytes> readKeyFile(const std::filesystem::path& path, std::string_view what) {
+  return files::readBoundedFile(
+      path, {.max_bytes = 64 * 1024, .what = what, .content_error_kind = ErrorKind::Config});
 }
 
 void wipeString(std::string& text) noexcept {
@@ -381,20 +376,16 @@ Result<TsigKey> TsigKey::fromBindKeyText(std::string_view text, std::string_view
 
 Result<TsigKey> TsigKey::fromBindKeyFile(const std::filesystem::path& path,
                                          std::string_view key_name) {
-  auto text = readSmallFile(path, "TSIG key file");
+  auto text = readKeyFile(path, "a TSIG key file");
   if (!text) return fail(text.error());
-  auto key = fromBindKeyText(*text, path.string(), key_name);
-  wipeString(*text);
-  return key;
+  return fromBindKeyText(text->revealText(), path.string(), key_name);
 }
 
 Result<TsigKey> TsigKey::fromSecretFile(const std::filesystem::path& path, std::string_view name,
                                         std::string_view algorithm) {
-  auto text = readSmallFile(path, "TSIG secret file");
+  auto text = readKeyFile(path, "a TSIG secret file");
   if (!text) return fail(text.error());
-  auto key = create(name, algorithm, *text, "TSIG secret file " + path.string());
-  wipeString(*text);
-  return key;
+  return create(name, algorithm, text->revealText(), "TSIG secret file " + path.string());
 }
 
 Result<TsigKey> TsigKey::fromEnvironment(std::string_view algorithm) {

@@ -237,7 +237,7 @@ TEST(ConfigFile, MissingFileIsNotFound) {
   const auto config = loadConfigFile(dir.path() / "absent.toml");
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().kind, ErrorKind::NotFound);
-  EXPECT_THAT(config.error().message, HasSubstr("absent.toml: does not exist"));
+  EXPECT_THAT(config.error().message, HasSubstr("absent.toml: no such file"));
 }
 
 TEST(ConfigFile, DirectoryIsRefused) {

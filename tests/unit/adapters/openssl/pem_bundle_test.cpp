@@ -238,7 +238,8 @@ TEST(CertificateFilesErrors, NameTheFileTheProblemCameFrom) {
   loaded = loadCertificateFiles(files);
   ASSERT_FALSE(loaded);
   EXPECT_EQ(loaded.error().kind, ErrorKind::InvalidInput);
-  EXPECT_EQ(loaded.error().message, rsa.string() + ": is a directory, expected a PEM file");
+  EXPECT_EQ(loaded.error().message,
+            rsa.string() + ": is a directory, expected a certificate or key file");
 }
 
 TEST(PemBundleEdges, SelfSignedNonCaLeafAloneLoads) {

@@ -39,7 +39,8 @@ TEST(ReadPemFile, DirectoryIsRefused) {
   const auto content = readPemFile(dir.path());
   ASSERT_FALSE(content);
   EXPECT_EQ(content.error().kind, ErrorKind::InvalidInput);
-  EXPECT_EQ(content.error().message, dir.path().string() + ": is a directory, expected a PEM file");
+  EXPECT_EQ(content.error().message,
+            dir.path().string() + ": is a directory, expected a certificate or key file");
 }
 
 TEST(ReadPemFile, FifoIsRefusedWithoutBlocking) {

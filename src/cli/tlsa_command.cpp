@@ -151,7 +151,7 @@ CommandAction registerTlsaCommand(CLI::App& parent) {
   auto* matching = command->add_option("-m,--mtype,--matching-type", options->matching_type,
                                        "0-2 or full, sha2-256, sha2-512 [sha2-256]");
   command->add_option("-r,--record", options->records,
-                      "parameter triple, repeatable: \"3 1 1\" or \"dane-ta spki sha2-256\"");
+                      R"(parameter triple, repeatable: "3 1 1" or "dane-ta spki sha2-256")");
   command->add_option("--host", options->hosts,
                       "print zone-file lines for _PORT._PROTO.HOST (repeatable)");
   command->add_option("-p,--port", options->ports, "port(s) for owner names [25]")

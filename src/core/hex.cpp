@@ -19,7 +19,7 @@ bool isHexSpace(char c) {
 }  // namespace
 
 std::string toHex(ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+  static constexpr std::string_view kDigits = "0123456789abcdef";
   std::string out;
   out.reserve(bytes.size() * 2);
   for (std::uint8_t b : bytes) {

@@ -168,8 +168,8 @@ std::optional<std::string> Decoder::absolutePath(TableReader& reader, std::strin
                                                  bool required) {
   auto value = reader.string(key, required);
   if (!value) return std::nullopt;
-  const bool ok =
-      checkAbsolutePath(*value, key, [&](std::string message) { reader.error(key, message); });
+  const bool ok = checkAbsolutePath(
+      *value, key, [&](const std::string& message) { reader.error(key, message); });
   return ok ? value : std::nullopt;
 }
 

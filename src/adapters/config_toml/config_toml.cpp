@@ -14,7 +14,7 @@ namespace daneguard::adapters::config_toml {
 namespace {
 
 // A configuration larger than this is a mistake (a log or a binary named by accident).
-constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+constexpr std::size_t kMaxConfigBytes = std::size_t{1024} * 1024;
 
 }  // namespace
 

@@ -6,10 +6,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "adapters/files/unique_fd.hpp"
@@ -20,6 +22,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 using files::UniqueFd;
+
+// std::strerror is not thread-safe; the generic category's message is.
+std::string errnoText(int error_number) {
+  return std::generic_category().message(error_number);
+}
 
 struct SocketAddress {
   sockaddr_storage storage{};
@@ -97,14 +104,14 @@ void startTry(ExchangeState& state, const TransportOptions& options) {
   const int type = (state.use_tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC;
   state.fd = UniqueFd(::socket(state.address->family, type, 0));
   if (state.fd.get() < 0) {
-    finish(state, fail(ErrorKind::Transient,
-                       std::string("cannot create a socket: ") + std::strerror(errno)));
+    finish(state,
+           fail(ErrorKind::Transient, std::string("cannot create a socket: ") + errnoText(errno)));
     return;
   }
   const auto* address = reinterpret_cast<const sockaddr*>(&state.address->storage);
   const int connected = ::connect(state.fd.get(), address, state.address->length);
   if (connected != 0 && !(state.use_tcp && errno == EINPROGRESS)) {
-    failTry(state, options, std::string("cannot connect: ") + std::strerror(errno));
+    failTry(state, options, std::string("cannot connect: ") + errnoText(errno));
     return;
   }
   if (state.use_tcp) {
@@ -120,7 +127,7 @@ void startTry(ExchangeState& state, const TransportOptions& options) {
   }
   const auto sent = ::send(state.fd.get(), exchange.request.data(), exchange.request.size(), 0);
   if (sent != static_cast<ssize_t>(exchange.request.size())) {
-    failTry(state, options, std::string("cannot send: ") + std::strerror(errno));
+    failTry(state, options, std::string("cannot send: ") + errnoText(errno));
     return;
   }
   state.outcome.request_sent = true;
@@ -140,7 +147,7 @@ void onUdpReadable(ExchangeState& state, const TransportOptions& options) {
       if (errno == ECONNREFUSED) {
         failTry(state, options, "port unreachable (nothing listening)");
       } else {
-        failTry(state, options, std::string("receive failed: ") + std::strerror(errno));
+        failTry(state, options, std::string("receive failed: ") + errnoText(errno));
       }
       return;
     }
@@ -164,7 +171,7 @@ void onTcpEvent(ExchangeState& state, const TransportOptions& options, short rev
     socklen_t length = sizeof socket_error;
     ::getsockopt(state.fd.get(), SOL_SOCKET, SO_ERROR, &socket_error, &length);
     if (socket_error != 0) {
-      failTry(state, options, std::string("TCP connect failed: ") + std::strerror(socket_error));
+      failTry(state, options, std::string("TCP connect failed: ") + errnoText(socket_error));
       return;
     }
     state.phase = Phase::TcpWriting;
@@ -173,8 +180,7 @@ void onTcpEvent(ExchangeState& state, const TransportOptions& options, short rev
     const auto written = ::send(state.fd.get(), state.tcp_out.data() + state.tcp_written,
                                 state.tcp_out.size() - state.tcp_written, MSG_NOSIGNAL);
     if (written < 0) {
-      if (errno != EAGAIN)
-        failTry(state, options, std::string("TCP send: ") + std::strerror(errno));
+      if (errno != EAGAIN) failTry(state, options, std::string("TCP send: ") + errnoText(errno));
       return;
     }
     state.outcome.request_sent = true;
@@ -183,18 +189,17 @@ void onTcpEvent(ExchangeState& state, const TransportOptions& options, short rev
     return;
   }
   if (state.phase == Phase::TcpReading && (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-    std::uint8_t chunk[4096];
-    const auto received = ::recv(state.fd.get(), chunk, sizeof chunk, 0);
+    std::array<std::uint8_t, 4096> chunk{};
+    const auto received = ::recv(state.fd.get(), chunk.data(), chunk.size(), 0);
     if (received < 0) {
-      if (errno != EAGAIN)
-        failTry(state, options, std::string("TCP receive: ") + std::strerror(errno));
+      if (errno != EAGAIN) failTry(state, options, std::string("TCP receive: ") + errnoText(errno));
       return;
     }
     if (received == 0) {
       failTry(state, options, "connection closed before a complete reply");
       return;
     }
-    state.tcp_in.insert(state.tcp_in.end(), chunk, chunk + received);
+    state.tcp_in.insert(state.tcp_in.end(), chunk.begin(), chunk.begin() + received);
     if (state.tcp_in.size() < 2) return;
     const std::size_t expected = (static_cast<std::size_t>(state.tcp_in[0]) << 8) | state.tcp_in[1];
     if (state.tcp_in.size() < expected + 2) return;
@@ -317,7 +322,7 @@ std::vector<ExchangeOutcome> runExchanges(std::span<const DnsExchange> exchanges
       if (ready < 0 && errno != EINTR) {
         for (auto& state : states)
           if (state.phase != Phase::Done)
-            finish(state, fail(ErrorKind::Internal, std::string("poll: ") + std::strerror(errno)));
+            finish(state, fail(ErrorKind::Internal, std::string("poll: ") + errnoText(errno)));
       }
       for (std::size_t k = 0; ready > 0 && k < poll_fds.size(); ++k) {
         if (poll_fds[k].revents == 0) continue;

@@ -73,7 +73,7 @@ Result<LdnsRrPtr> makeRr(const std::string& owner, ldns_rr_class rr_class, std::
 Result<void> pushRr(ldns_rr_list& list, Result<LdnsRrPtr> rr) {
   if (!rr) return fail(rr.error());
   if (!ldns_rr_list_push_rr(&list, rr->get())) return fail(ErrorKind::Internal, "ldns list push");
-  rr->release();  // the list owns it now
+  static_cast<void>(rr->release());  // the list owns it now
   return {};
 }
 

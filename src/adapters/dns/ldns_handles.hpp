@@ -26,7 +26,10 @@ struct LdnsFree {
   }
 };
 struct MallocFree {
-  void operator()(void* memory) const noexcept { std::free(memory); }
+  // ldns hands out malloc()ed buffers (ldns_pkt2wire); this deleter is their one owner.
+  void operator()(void* memory) const noexcept {
+    std::free(memory);
+  }  // NOLINT(cppcoreguidelines-owning-memory)
 };
 
 using LdnsPktPtr = std::unique_ptr<ldns_pkt, LdnsFree<&ldns_pkt_free>>;

@@ -29,7 +29,8 @@ bool isBase64Character(char c) {
 // Key files are tiny; the bound only keeps a wrong path from being slurped.
 Result<SecretBytes> readKeyFile(const std::filesystem::path& path, std::string_view what) {
   return files::readBoundedFile(
-      path, {.max_bytes = 64 * 1024, .what = what, .content_error_kind = ErrorKind::Config});
+      path,
+      {.max_bytes = std::size_t{64} * 1024, .what = what, .content_error_kind = ErrorKind::Config});
 }
 
 void wipeString(std::string& text) noexcept {
@@ -389,8 +390,9 @@ Result<TsigKey> TsigKey::fromSecretFile(const std::filesystem::path& path, std::
 }
 
 Result<TsigKey> TsigKey::fromEnvironment(std::string_view algorithm) {
-  const char* name = std::getenv(kTsigKeyNameVariable);
-  const char* secret = std::getenv(kTsigSecretVariable);
+  // daneguard reads its environment before starting any thread, so getenv is safe here.
+  const char* name = std::getenv(kTsigKeyNameVariable);   // NOLINT(concurrency-mt-unsafe)
+  const char* secret = std::getenv(kTsigSecretVariable);  // NOLINT(concurrency-mt-unsafe)
   if (name == nullptr || *name == '\0') {
     return fail(ErrorKind::Config, std::string("environment variable ") + kTsigKeyNameVariable +
                                        " (TSIG key name) is not set");

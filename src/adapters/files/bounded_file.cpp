@@ -14,7 +14,8 @@ namespace daneguard::adapters::files {
 namespace {
 
 std::string describeLimit(std::size_t bytes) {
-  if (bytes % (1024 * 1024) == 0) return fmt::format("{} MiB", bytes / (1024 * 1024));
+  constexpr std::size_t kMebibyte = std::size_t{1024} * 1024;
+  if (bytes % kMebibyte == 0) return fmt::format("{} MiB", bytes / kMebibyte);
   if (bytes % 1024 == 0) return fmt::format("{} KiB", bytes / 1024);
   return fmt::format("{} bytes", bytes);
 }

@@ -14,7 +14,7 @@ namespace daneguard {
 
 /// Largest Full (matching type 0) association data daneguard accepts in records it creates.
 /// Real certificates are 0.5-3 KiB; anything bigger is almost certainly a mistake.
-inline constexpr std::size_t kMaxFullTlsaDataOctets = 8 * 1024;
+inline constexpr std::size_t kMaxFullTlsaDataOctets = std::size_t{8} * 1024;
 
 /// Parses "3 1 1 <hex>" (fields may also be RFC 7218 names; the hex may be split into several
 /// words and be in either case). Strict, for records daneguard will publish: only assigned

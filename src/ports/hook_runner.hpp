@@ -44,7 +44,7 @@ struct HookInvocation {
   std::vector<HookVariable> environment;
   /// The program starts here ("/" when empty).
   std::filesystem::path working_directory;
-  std::chrono::milliseconds timeout{std::chrono::seconds(300)};
+  std::chrono::milliseconds timeout{std::chrono::seconds(120)};  // the config default
   /// Time between SIGTERM and SIGKILL to the process group once the timeout has passed.
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
 };

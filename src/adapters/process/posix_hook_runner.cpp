@@ -33,6 +33,8 @@ constexpr std::array<std::string_view, 2> kBaseEnvironment = {"PATH=/usr/sbin:/u
                                                               "LANG=C.UTF-8"};
 // Without a pidfd (Linux < 5.3) the loop wakes this often to ask waitpid.
 constexpr milliseconds kPollFallbackInterval{50};
+// Keeps poll()'s int milliseconds far from overflow whatever the timeout.
+constexpr milliseconds kLongestPoll{std::chrono::minutes(1)};
 constexpr int kExitTemporaryFailure = 75;  // EX_TEMPFAIL
 
 std::string programName(const ports::HookInvocation& invocation) {
@@ -82,8 +84,9 @@ Result<void> validateInvocation(const ports::HookInvocation& invocation) {
     }
   }
   if (auto environment = validateEnvironment(invocation); !environment) return environment;
+  std::error_code error;
   if (!invocation.working_directory.empty() &&
-      !std::filesystem::is_directory(invocation.working_directory)) {
+      !std::filesystem::is_directory(invocation.working_directory, error)) {
     return fail(ErrorKind::NotFound,
                 fmt::format("{}: working directory {} does not exist", invocation.label,
                             invocation.working_directory.string()));
@@ -251,6 +254,7 @@ class ChildSupervisor {
   struct Ending {
     int wait_status = 0;
     bool timed_out = false;
+    bool status_lost = false;
     milliseconds duration{0};
   };
 
@@ -268,7 +272,7 @@ class ChildSupervisor {
     drain(streams_.stdout_fd, streams_.stdout_tail);
     drain(streams_.stderr_fd, streams_.stderr_tail);
     const auto duration = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started_);
-    return Ending{wait_status_.value_or(0), stage_ != Stage::Running, duration};
+    return Ending{wait_status_.value_or(0), stage_ != Stage::Running, lost_, duration};
   }
 
  private:
@@ -303,6 +307,7 @@ class ChildSupervisor {
     auto wait = std::chrono::duration_cast<milliseconds>(deadline_ - SteadyClock::now());
     // Without a pidfd (or, after a timeout, to see the group empty) look again soon.
     if (!watch_pidfd) wait = std::min(wait, kPollFallbackInterval);
+    wait = std::min(wait, kLongestPoll);
     wait = std::max(wait, milliseconds(0)) + milliseconds(1);
     ::poll(fds.data(), count, static_cast<int>(wait.count()));  // EINTR: just loop
   }
@@ -314,7 +319,12 @@ class ChildSupervisor {
     do {
       result = ::waitpid(child_, &status, options);
     } while (result < 0 && errno == EINTR);
-    if (result == child_) wait_status_ = status;
+    if (result == child_) {
+      wait_status_ = status;
+    } else if (result < 0 && errno == ECHILD) {
+      lost_ = true;  // SIGCHLD set to SIG_IGN: the kernel reaped it, the status is gone
+      wait_status_ = 0;
+    }
   }
 
   pid_t child_;
@@ -325,6 +335,7 @@ class ChildSupervisor {
   UniqueFd pidfd_;
   Stage stage_ = Stage::Running;
   std::optional<int> wait_status_;
+  bool lost_ = false;
 };
 
 std::string formatSeconds(milliseconds duration) {
@@ -353,6 +364,10 @@ Result<ports::HookOutcome> interpretEnding(const ports::HookInvocation& invocati
     return fail(ErrorKind::Transient, fmt::format("{} did not finish within {}; killed (process "
                                                   "group)",
                                                   who, formatSeconds(invocation.timeout)));
+  }
+  if (ending.status_lost) {
+    return fail(ErrorKind::Internal,
+                fmt::format("{}: its exit status was lost because SIGCHLD is ignored", who));
   }
   if (WIFSIGNALED(ending.wait_status)) {
     return fail(ErrorKind::Rejected,

@@ -162,6 +162,22 @@ TEST(PosixHookRunner, SignalsIgnoredByDaneguardAreNotIgnoredInTheHook) {
   EXPECT_EQ(mask & (1ULL << (SIGPIPE - 1)), 0ULL) << outcome->stdout_tail;
 }
 
+// With SIGCHLD ignored the kernel reaps children itself: no status to report, but no hang and
+// no false success either.
+TEST(PosixHookRunner, LostExitStatusIsAnErrorNotASuccess) {
+  TempDir dir;
+  const auto hook = writeHookScript(dir, "hook", "exit 0\n");
+  struct sigaction previous {};
+  struct sigaction ignore {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGCHLD, &ignore, &previous);
+  const auto outcome = PosixHookRunner().run(invocationFor(hook));
+  ::sigaction(SIGCHLD, &previous, nullptr);
+  ASSERT_FALSE(outcome);
+  EXPECT_EQ(outcome.error().kind, ErrorKind::Internal);
+  EXPECT_TRUE(contains(outcome.error().message, "SIGCHLD")) << outcome.error().message;
+}
+
 TEST(PosixHookRunner, NonZeroExitIsRejectedWithStatusAndLastStderrLine) {
   TempDir dir;
   const auto hook = writeHookScript(

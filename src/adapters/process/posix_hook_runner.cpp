@@ -112,9 +112,11 @@ class ChildEnvironment {
   void add(std::string_view name, std::string_view equals, std::string_view value) {
     SecretBytes entry(name.size() + equals.size() + value.size() + 1);  // zero-filled: ends in NUL
     char* out = reinterpret_cast<char*>(entry.revealMutable().data());
-    std::memcpy(out, name.data(), name.size());
-    std::memcpy(out + name.size(), equals.data(), equals.size());
-    if (!value.empty()) std::memcpy(out + name.size() + equals.size(), value.data(), value.size());
+    for (const std::string_view piece : {name, equals, value}) {
+      if (piece.empty()) continue;  // an empty view may have a null data(): not for memcpy
+      std::memcpy(out, piece.data(), piece.size());
+      out += piece.size();
+    }
     entries_.push_back(std::move(entry));
   }
 

@@ -130,9 +130,13 @@ Result<SqliteDatabase> SqliteDatabase::open(const std::filesystem::path& path,
   SqliteConnectionPtr connection(raw);
   if (result != SQLITE_OK) {
     const char* message = connection ? sqlite3_errmsg(connection.get()) : sqlite3_errstr(result);
+    const std::string_view hint =
+        result == SQLITE_CANTOPEN_SYMLINK
+            ? "; it is a symbolic link, which daneguard does not follow: replace it with the file"
+            : "";
     return fail(errorKindForSqliteCode(result),
-                fmt::format("{}: cannot open the state database: {} (SQLite extended code {})",
-                            path.string(), message, result));
+                fmt::format("{}: cannot open the state database: {} (SQLite extended code {}){}",
+                            path.string(), message, result, hint));
   }
   sqlite3_extended_result_codes(connection.get(), 1);
   sqlite3_busy_timeout(connection.get(), static_cast<int>(busy_timeout.count()));

@@ -117,6 +117,21 @@ TEST(SqliteStateStore, RefusesADirectoryOthersCanWriteTo) {
   EXPECT_FALSE(std::filesystem::exists(state_dir / "state.sqlite3"));
 }
 
+TEST(SqliteStateStore, DoesNotFollowASymlinkPlacedAtTheDatabasePath) {
+  testing::TempDir dir;
+  const auto elsewhere = dir.path() / "elsewhere.sqlite3";
+  const auto state_dir = dir.path() / "state";
+  std::filesystem::create_directory(state_dir);
+  ASSERT_EQ(::chmod(state_dir.c_str(), 0700), 0);
+  std::filesystem::create_symlink(elsewhere, state_dir / "state.sqlite3");
+  auto store = SqliteStateStore::open(state_dir);
+  ASSERT_FALSE(store);
+  EXPECT_TRUE(contains(store.error().message, (state_dir / "state.sqlite3").string()))
+      << store.error().message;
+  EXPECT_TRUE(contains(store.error().message, "symbolic link")) << store.error().message;
+  EXPECT_FALSE(std::filesystem::exists(elsewhere));
+}
+
 TEST(SqliteStateStore, AFileThatIsNotADatabaseIsAClearErrorNotACrash) {
   testing::TempDir dir;
   std::string garbage;

@@ -277,7 +277,7 @@ Result<void> DnsSandbox::prepare() {
   if (auto keys = writeKeys(); !keys) return keys;
   if (auto primary = writePrimary(); !primary) return primary;
   for (std::size_t i = 1; i < processes_.size(); ++i)
-    if (auto secondary = writeSecondary(i); !secondary) return secondary;
+    if (auto secondary = writeSecondary(i, false); !secondary) return secondary;
   return {};
 }
 
@@ -349,10 +349,16 @@ Result<void> DnsSandbox::writePrimary() {
   return writeFile(processes_[0].config, conf.str());
 }
 
-Result<void> DnsSandbox::writeSecondary(std::size_t index) {
+Result<void> DnsSandbox::writeSecondary(std::size_t index, bool cut_off) {
   const std::string zone_name = withoutTrailingDot(zone_);
   const auto folder = processes_[index].config.parent_path();
-  const auto& primary_endpoint = servers_[0].endpoint;
+  ports::DnsServer primary_endpoint = servers_[0].endpoint;
+  if (cut_off) {
+    // A loopback port where nothing listens: refreshes fail at once, and nothing leaves the host.
+    auto unused = findFreePort({"127.0.0.1"});
+    if (!unused) return fail(unused.error());
+    primary_endpoint = ports::DnsServer{"127.0.0.1", *unused};
+  }
   std::ostringstream conf;
   conf << includeKey(transfer_key_)
        << commonOptions(folder, servers_[index].endpoint.host, servers_[index].endpoint.port,
@@ -391,6 +397,11 @@ std::string DnsSandbox::logTail(std::size_t index, std::size_t max_bytes) const 
 
 Result<void> DnsSandbox::launch(std::size_t index, StartMode mode) {
   auto& process = processes_[index];
+  if (index == 0) mode = StartMode::CatchUp;
+  if (index > 0) {
+    if (auto written = writeSecondary(index, mode == StartMode::CutOff); !written) return written;
+  }
+  process.cut_off = mode == StartMode::CutOff;
   // -g: foreground, log to stderr (our log file); -n 1: one worker thread is plenty.
   auto child = ChildProcess::spawn(named_, {"-g", "-n", "1", "-c", process.config.string()},
                                    process.log);
@@ -422,7 +433,7 @@ Result<void> DnsSandbox::waitUntilServing(std::size_t index, StartMode mode,
           dnskey->isSigned(zone_, DnsType::DNSKEY) && soa->isSigned(zone_, DnsType::SOA);
       last_state = std::string(is_signed ? "signed" : "not yet signed") + ", serial " +
                    std::to_string(soa->answer_soa->serial);
-      if (is_signed && (server.is_primary || mode == StartMode::StayLagging)) return {};
+      if (is_signed && (server.is_primary || mode == StartMode::CutOff)) return {};
       if (is_signed) {
         auto wanted = serialAt(0);
         if (wanted && *wanted == soa->answer_soa->serial) return {};
@@ -440,7 +451,7 @@ Result<void> DnsSandbox::waitUntilServing(std::size_t index, StartMode mode,
     if (std::chrono::steady_clock::now() >= deadline) {
       return fail(withLog(index, ErrorKind::Transient,
                           who + " did not serve the signed zone " + zone_ +
-                              (server.is_primary || mode == StartMode::StayLagging
+                              (server.is_primary || mode == StartMode::CutOff
                                    ? ""
                                    : " with the primary's serial") +
                               " in time (" + last_state + ")"));
@@ -482,12 +493,24 @@ Result<void> DnsSandbox::stopServer(std::size_t index) {
 
 Result<void> DnsSandbox::startServer(std::size_t index, StartMode mode) {
   if (auto valid = checkIndex(index); !valid) return valid;
-  if (isRunning(index)) return {};
+  if (index == 0) mode = StartMode::CatchUp;
+  auto& process = processes_[index];
+  if (isRunning(index) && process.cut_off == (mode == StartMode::CutOff)) {
+    return waitUntilServing(index, mode,
+                            std::chrono::steady_clock::now() + options_.ready_timeout);
+  }
+  // A secondary's primary is fixed in its configuration: changing mode means a restart. It
+  // keeps its zone copy across the restart.
+  process.child.stop();
   return launch(index, mode);
 }
 
 bool DnsSandbox::isRunning(std::size_t index) const {
   return index < processes_.size() && processes_[index].child.running();
+}
+
+bool DnsSandbox::isCutOff(std::size_t index) const {
+  return index < processes_.size() && processes_[index].cut_off;
 }
 
 Result<void> DnsSandbox::notify(std::size_t index) const {
@@ -546,13 +569,18 @@ Result<void> DnsSandbox::waitUntilInSync(std::size_t index,
   if (index == 0) return {};
   if (!isRunning(index))
     return fail(ErrorKind::Transient, servers_[index].name + " is stopped; start it first");
+  if (isCutOff(index)) {
+    return fail(ErrorKind::Transient, servers_[index].name +
+                                          " is cut off from the primary (StartMode::CutOff); "
+                                          "startServer(index, StartMode::CatchUp) reconnects it");
+  }
   return waitUntilServing(index, StartMode::CatchUp, std::chrono::steady_clock::now() + timeout);
 }
 
 Result<void> DnsSandbox::waitUntilInSync(std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (std::size_t i = 1; i < processes_.size(); ++i) {
-    if (!isRunning(i)) continue;
+    if (!isRunning(i) || isCutOff(i)) continue;
     if (auto synced = waitUntilServing(i, StartMode::CatchUp, deadline); !synced) return synced;
   }
   return {};

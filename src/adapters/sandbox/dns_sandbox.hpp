@@ -15,11 +15,14 @@
 //   network namespace whose loopback carries those addresses (the tests make one). The sandbox
 //   itself knows nothing of namespaces: its processes simply inherit the caller's.
 //
-// Lag and outages: stopServer()/startServer(i, StartMode::StayLagging) keeps a secondary on an
-// old serial (it restarts from its own zone copy and next refreshes after the SOA refresh
-// interval of an hour), notify_delay delays the primary's NOTIFYs, notify() and
-// waitUntilInSync() end a lag on purpose.
-//
+// Lag and outages, for rollover tests and the demo:
+// * outage: stopServer(i) (the address then times out); startServer(i) brings it back;
+// * lag: startServer(i, StartMode::CutOff) (re)starts secondary i pointed at a primary address
+//   where nothing listens, so it keeps serving its last copy of the zone however often it is
+//   told of changes (a restarted BIND secondary would otherwise refresh at once);
+//   startServer(i, StartMode::CatchUp) reconnects it and returns once it serves the primary's
+//   serial;
+// * slow propagation: DnsSandboxOptions::notify_delay (the primary's notify-delay).
 // Servers run as child processes (no shell) with PR_SET_PDEATHSIG, and are stopped (SIGTERM,
 // then SIGKILL) and the directory removed when the sandbox is destroyed.
 #pragma once
@@ -93,8 +96,13 @@ struct TsigKeyFile {
 };
 
 enum class StartMode {
-  CatchUp,     // wait until a secondary serves the primary's serial (nudged with NOTIFYs)
-  StayLagging  // wait only until it answers for the zone, with whatever serial it has
+  /// Connected to the primary; returns once the server serves the primary's serial (a
+  /// secondary is nudged with NOTIFYs meanwhile).
+  CatchUp,
+  /// Secondaries only: cut off from the primary, serving the copy it has (a secondary that
+  /// never transferred the zone has none and does not become ready). Returns once it answers
+  /// with a signed zone.
+  CutOff,
 };
 
 class DnsSandbox {
@@ -128,7 +136,8 @@ class DnsSandbox {
 
   /// Stops server `index` (SIGTERM, then SIGKILL). Stopping a stopped server is fine.
   Result<void> stopServer(std::size_t index);
-  /// Starts a stopped server and waits as `mode` says. Starting a running server is fine.
+  /// Starts server `index` as `mode` says (restarting it if it runs in the other mode) and
+  /// waits until it is ready in that mode. For the primary, CutOff means CatchUp.
   Result<void> startServer(std::size_t index, StartMode mode = StartMode::CatchUp);
   [[nodiscard]] bool isRunning(std::size_t index) const;
 
@@ -137,10 +146,13 @@ class DnsSandbox {
   [[nodiscard]] Result<void> notify(std::size_t index) const;
   /// The SOA serial server `index` serves now.
   [[nodiscard]] Result<std::uint32_t> serialAt(std::size_t index) const;
-  /// Waits until server `index` serves the primary's serial, sending it NOTIFYs meanwhile.
+  /// True while secondary `index` was started with StartMode::CutOff.
+  [[nodiscard]] bool isCutOff(std::size_t index) const;
+  /// Waits until server `index` serves the primary's serial, sending it NOTIFYs meanwhile
+  /// (fails at once for a stopped or cut-off server).
   [[nodiscard]] Result<void> waitUntilInSync(std::size_t index,
                                              std::chrono::milliseconds timeout) const;
-  /// The same for every running secondary.
+  /// The same for every running secondary that is not cut off.
   [[nodiscard]] Result<void> waitUntilInSync(std::chrono::milliseconds timeout) const;
 
   [[nodiscard]] std::filesystem::path logPath(std::size_t index) const;
@@ -152,13 +164,14 @@ class DnsSandbox {
     std::filesystem::path config;
     std::filesystem::path log;
     ChildProcess child;
+    bool cut_off = false;
   };
 
   explicit DnsSandbox(DnsSandboxOptions options);
   Result<void> prepare();
   Result<void> writeKeys();
   Result<void> writePrimary();
-  Result<void> writeSecondary(std::size_t index);
+  Result<void> writeSecondary(std::size_t index, bool cut_off);
   Result<void> launch(std::size_t index, StartMode mode);
   Result<void> waitUntilServing(std::size_t index, StartMode mode,
                                 std::chrono::steady_clock::time_point deadline) const;

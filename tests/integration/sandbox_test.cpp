@@ -37,7 +37,8 @@ const std::string kOwner = "_25._tcp.mail.example.test.";
 const std::string kTlsaHex = "8f1c3b6a9d2e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c7d8";
 
 std::vector<std::string> digLines(const ports::DnsServer& server, const std::string& name,
-                                  const std::string& type, const std::string& sections = "+answer") {
+                                  const std::string& type,
+                                  const std::string& sections = "+answer") {
   auto result = runCommand({"dig", "+norec", "+dnssec", "+time=1", "+tries=1", "+noall", sections,
                             "@" + server.host, "-p", std::to_string(server.port), name, type});
   std::vector<std::string> lines;
@@ -137,7 +138,8 @@ bool answersAuthoritatively(const ports::DnsServer& server) {
   for (std::string line; std::getline(out, line);)
     if (line.find(";; flags:") != std::string::npos) {
       const auto flags = line.substr(0, line.find(';', 3));
-      return flags.find(" aa") != std::string::npos && result.out.find("status: NOERROR") != std::string::npos;
+      return flags.find(" aa") != std::string::npos &&
+             result.out.find("status: NOERROR") != std::string::npos;
     }
   return false;
 }
@@ -194,8 +196,8 @@ TEST_F(Sandbox, PrimaryAndSecondaryComeUpSignedWithOneSerial) {
               std::string::npos)
         << anchored;
   }
-  auto ds = runCommand({"dnssec-dsfromkey", "-2", "-f", sandbox->trustAnchorDnskeyPath().string(),
-                        "example.test"});
+  auto ds = runCommand(
+      {"dnssec-dsfromkey", "-2", "-f", sandbox->trustAnchorDnskeyPath().string(), "example.test"});
   ASSERT_EQ(ds.exit_code, 0) << ds.err;
   EXPECT_EQ(collapseWhitespace(readFile(sandbox->trustAnchorDsPath())), collapseWhitespace(ds.out));
 }
@@ -335,6 +337,18 @@ TEST_F(Sandbox, AddressNotOnAnyInterfaceIsAnActionableError) {
             std::string::npos)
       << sandbox.error().message;
   EXPECT_NE(sandbox.error().message.find("ip netns add"), std::string::npos);
+}
+
+TEST_F(Sandbox, PortInUseIsAConfigErrorNamingIt) {
+  auto first = startOrFail(DnsSandboxOptions::loopback(false));
+  ASSERT_TRUE(first);
+  auto options = DnsSandboxOptions::loopback(false);
+  options.port = first->primary().endpoint.port;
+  auto second = DnsSandbox::start(options);
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind, ErrorKind::Config);
+  EXPECT_NE(second.error().message.find(first->primary().endpoint.toString()), std::string::npos)
+      << second.error().message;
 }
 
 TEST_F(SandboxInNamespace, ProductionLikeServersOnPort53AtTheirOwnAddresses) {

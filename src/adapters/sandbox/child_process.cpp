@@ -36,7 +36,8 @@ Result<std::filesystem::path> findProgram(std::string_view program) {
     return fail(ErrorKind::NotFound, std::string(program) + " is not an executable file");
   }
   std::string search = "/usr/sbin:/sbin";
-  if (const char* path = std::getenv("PATH"); path != nullptr) search = std::string(path) + ":" + search;
+  if (const char* path = std::getenv("PATH"); path != nullptr)
+    search = std::string(path) + ":" + search;
   std::size_t begin = 0;
   while (begin <= search.size()) {
     const std::size_t end = std::min(search.find(':', begin), search.size());
@@ -92,8 +93,8 @@ Result<ChildProcess> ChildProcess::spawn(const std::filesystem::path& program,
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
-    return fail(ErrorKind::Transient, "cannot start " + program.string() + ": " +
-                                          std::generic_category().message(errno));
+    return fail(ErrorKind::Transient,
+                "cannot start " + program.string() + ": " + std::generic_category().message(errno));
   }
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -104,7 +105,8 @@ Result<ChildProcess> ChildProcess::spawn(const std::filesystem::path& program,
     ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);  // no inherited descriptors but the report pipe
     ::execve(argv[0], argv.data(), environ);
     const int exec_errno = errno;
-    [[maybe_unused]] const auto written = ::write(report_write.get(), &exec_errno, sizeof exec_errno);
+    [[maybe_unused]] const auto written =
+        ::write(report_write.get(), &exec_errno, sizeof exec_errno);
     ::_exit(127);
   }
   report_write.reset();

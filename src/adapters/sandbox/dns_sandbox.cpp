@@ -37,6 +37,11 @@ using ports::DnsType;
 constexpr auto kNudgeInterval = 500ms;
 constexpr auto kPollInterval = 25ms;
 const std::string kTransferKeyName = "sandbox-transfer-key";
+/// What named logs when its port is taken (it then exits, or runs without that socket).
+bool logSaysPortTaken(const std::string& log) {
+  return log.find("address in use") != std::string::npos ||
+         log.find("unable to listen on any configured interfaces") != std::string::npos;
+}
 
 bool isIpv6(const std::string& address) {
   return address.find(':') != std::string::npos;
@@ -206,17 +211,27 @@ DnsSandbox::~DnsSandbox() {
 }
 
 Result<std::unique_ptr<DnsSandbox>> DnsSandbox::start(DnsSandboxOptions options) {
-  std::unique_ptr<DnsSandbox> sandbox(new DnsSandbox(std::move(options)));
-  if (auto prepared = sandbox->prepare(); !prepared) return fail(prepared.error());
-  if (auto started = sandbox->launch(0, StartMode::CatchUp); !started)
-    return fail(started.error());
-  if (auto anchor = sandbox->exportTrustAnchor(); !anchor) return fail(anchor.error());
-  if (sandbox->options_.start_secondaries) {
-    for (std::size_t i = 1; i < sandbox->processes_.size(); ++i)
-      if (auto started = sandbox->launch(i, StartMode::CatchUp); !started)
-        return fail(started.error());
+  // A port found free can be taken by another program before named binds it (parallel tests):
+  // with a port of our choosing, try again on a fresh one.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    std::unique_ptr<DnsSandbox> sandbox(new DnsSandbox(options));
+    auto started = sandbox->startAll();
+    if (started) return sandbox;
+    if (!sandbox->port_taken_ || options.port != 0 || attempt == kAttempts)
+      return fail(started.error());
   }
-  return sandbox;
+}
+
+Result<void> DnsSandbox::startAll() {
+  if (auto prepared = prepare(); !prepared) return prepared;
+  if (auto started = launch(0, StartMode::CatchUp); !started) return started;
+  if (auto anchor = exportTrustAnchor(); !anchor) return anchor;
+  if (options_.start_secondaries) {
+    for (std::size_t i = 1; i < processes_.size(); ++i)
+      if (auto started = launch(i, StartMode::CatchUp); !started) return started;
+  }
+  return {};
 }
 
 Result<void> DnsSandbox::prepare() {
@@ -341,8 +356,8 @@ Result<void> DnsSandbox::writePrimary() {
   if (servers_.size() > 1) {
     conf << "  also-notify {";
     for (std::size_t i = 1; i < servers_.size(); ++i)
-      conf << " " << servers_[i].endpoint.host << " port " << servers_[i].endpoint.port
-           << " key \"" << transfer_key_.name << "\";";
+      conf << " " << servers_[i].endpoint.host << " port " << servers_[i].endpoint.port << " key \""
+           << transfer_key_.name << "\";";
     conf << " };\n";
   }
   conf << "};\n";
@@ -361,12 +376,12 @@ Result<void> DnsSandbox::writeSecondary(std::size_t index, bool cut_off) {
   }
   std::ostringstream conf;
   conf << includeKey(transfer_key_)
-       << commonOptions(folder, servers_[index].endpoint.host, servers_[index].endpoint.port,
-                        "no")
+       << commonOptions(folder, servers_[index].endpoint.host, servers_[index].endpoint.port, "no")
        << "zone \"" << zone_name << "\" {\n"
        << "  type secondary;\n  file \"" << (folder / (zone_name + ".db")).string() << "\";\n"
        << "  primaries { " << primary_endpoint.host << " port " << primary_endpoint.port
-       << " key \"" << transfer_key_.name << "\"; };\n"
+       << " key \"" << transfer_key_.name
+       << "\"; };\n"
        // The primary's NOTIFYs come from its own address (accepted as a listed primary); the
        // sandbox's nudges (notify()) come from whatever loopback source the kernel picks.
        << "  allow-notify { 127.0.0.0/8; ::1; };\n"
@@ -403,13 +418,14 @@ Result<void> DnsSandbox::launch(std::size_t index, StartMode mode) {
   }
   process.cut_off = mode == StartMode::CutOff;
   // -g: foreground, log to stderr (our log file); -n 1: one worker thread is plenty.
-  auto child = ChildProcess::spawn(named_, {"-g", "-n", "1", "-c", process.config.string()},
-                                   process.log);
+  auto child =
+      ChildProcess::spawn(named_, {"-g", "-n", "1", "-c", process.config.string()}, process.log);
   if (!child) return fail(child.error().withContext("starting named for " + servers_[index].name));
   process.child = std::move(*child);
-  auto serving = waitUntilServing(index, mode,
-                                  std::chrono::steady_clock::now() + options_.ready_timeout);
+  auto serving =
+      waitUntilServing(index, mode, std::chrono::steady_clock::now() + options_.ready_timeout);
   if (!serving) {
+    port_taken_ = logSaysPortTaken(logTail(index, 1U << 16U));
     process.child.stop();
     return serving;
   }
@@ -425,7 +441,8 @@ Result<void> DnsSandbox::waitUntilServing(std::size_t index, StartMode mode,
   std::string last_state = "no answer yet";
   for (;;) {
     if (!processes_[index].child.running())
-      return fail(withLog(index, ErrorKind::Transient, "named for " + who + " exited during start"));
+      return fail(
+          withLog(index, ErrorKind::Transient, "named for " + who + " exited during start"));
     auto dnskey = query.query(server.endpoint, zone_, DnsType::DNSKEY);
     auto soa = query.query(server.endpoint, zone_, DnsType::SOA);
     if (dnskey && soa && soa->authoritative && soa->answer_soa) {
@@ -447,14 +464,17 @@ Result<void> DnsSandbox::waitUntilServing(std::size_t index, StartMode mode,
       }
     } else if (soa) {
       last_state = "answers " + ports::rcodeName(soa->rcode) + " without the zone's SOA";
+    } else if (logSaysPortTaken(logTail(index, 1U << 16U))) {
+      // named keeps running without the socket it could not bind: fail now, not at the deadline.
+      return fail(withLog(index, ErrorKind::Transient,
+                          who + " cannot listen: the port was taken by another program"));
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return fail(withLog(index, ErrorKind::Transient,
-                          who + " did not serve the signed zone " + zone_ +
-                              (server.is_primary || mode == StartMode::CutOff
-                                   ? ""
-                                   : " with the primary's serial") +
-                              " in time (" + last_state + ")"));
+      return fail(withLog(
+          index, ErrorKind::Transient,
+          who + " did not serve the signed zone " + zone_ +
+              (server.is_primary || mode == StartMode::CutOff ? "" : " with the primary's serial") +
+              " in time (" + last_state + ")"));
     }
     std::this_thread::sleep_for(kPollInterval);
   }
@@ -469,8 +489,8 @@ Result<void> DnsSandbox::exportTrustAnchor() {
   for (const auto& record : answer->recordsOf(zone_, DnsType::DNSKEY)) {
     // Flags 257 (Zone Key + Secure Entry Point): the CSK, the key a parent's DS points at.
     if (record.rdata.size() < 4 || record.rdata[0] != 0x01 || record.rdata[1] != 0x01) continue;
-    dnskeys += zone_ + "\t" + std::to_string(record.ttl) + "\tIN\tDNSKEY\t" + record.rdata_text +
-               "\n";
+    dnskeys +=
+        zone_ + "\t" + std::to_string(record.ttl) + "\tIN\tDNSKEY\t" + record.rdata_text + "\n";
     Bytes covered = wireName(zone_);
     covered.insert(covered.end(), record.rdata.begin(), record.rdata.end());
     ds += zone_ + " IN DS " + std::to_string(keyTag(record.rdata)) + " " +
@@ -496,8 +516,7 @@ Result<void> DnsSandbox::startServer(std::size_t index, StartMode mode) {
   if (index == 0) mode = StartMode::CatchUp;
   auto& process = processes_[index];
   if (isRunning(index) && process.cut_off == (mode == StartMode::CutOff)) {
-    return waitUntilServing(index, mode,
-                            std::chrono::steady_clock::now() + options_.ready_timeout);
+    return waitUntilServing(index, mode, std::chrono::steady_clock::now() + options_.ready_timeout);
   }
   // A secondary's primary is fixed in its configuration: changing mode means a restart. It
   // keeps its zone copy across the restart.
@@ -540,9 +559,8 @@ Result<void> DnsSandbox::notify(std::size_t index) const {
     length = sizeof *in4;
   }
   UniqueFd socket_fd(::socket(storage.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!socket_fd ||
-      ::sendto(socket_fd.get(), message.data(), message.size(), 0,
-               reinterpret_cast<const sockaddr*>(&storage), length) < 0) {
+  if (!socket_fd || ::sendto(socket_fd.get(), message.data(), message.size(), 0,
+                             reinterpret_cast<const sockaddr*>(&storage), length) < 0) {
     return fail(ErrorKind::Transient, "cannot send a NOTIFY to " + endpoint.toString() + ": " +
                                           std::generic_category().message(errno));
   }

@@ -131,7 +131,9 @@ class DnsSandbox {
   }
   /// The zone's DNSKEY (flags 257) as served, and its DS (SHA-256): trust anchors for a
   /// validating resolver. Both change at every start of a new sandbox.
-  [[nodiscard]] const std::filesystem::path& trustAnchorDnskeyPath() const { return anchor_dnskey_; }
+  [[nodiscard]] const std::filesystem::path& trustAnchorDnskeyPath() const {
+    return anchor_dnskey_;
+  }
   [[nodiscard]] const std::filesystem::path& trustAnchorDsPath() const { return anchor_ds_; }
 
   /// Stops server `index` (SIGTERM, then SIGKILL). Stopping a stopped server is fine.
@@ -168,6 +170,7 @@ class DnsSandbox {
   };
 
   explicit DnsSandbox(DnsSandboxOptions options);
+  Result<void> startAll();
   Result<void> prepare();
   Result<void> writeKeys();
   Result<void> writePrimary();
@@ -190,6 +193,7 @@ class DnsSandbox {
   std::vector<TsigKeyFile> unprivileged_keys_;
   std::filesystem::path anchor_dnskey_;
   std::filesystem::path anchor_ds_;
+  bool port_taken_ = false;  // a server failed because its port was taken meanwhile
 };
 
 }  // namespace daneguard::adapters::sandbox

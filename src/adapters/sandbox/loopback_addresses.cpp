@@ -59,9 +59,9 @@ Result<std::uint16_t> bindBoth(const std::string& address, std::uint16_t port) {
     return fail(ErrorKind::Transient, "cannot create a socket for " + address + ": " +
                                           std::generic_category().message(errno));
   const auto busy = [&](const char* protocol) {
-    return fail(ErrorKind::Transient, endpointText(address, port) + " (" + protocol +
-                                          ") is not available: " +
-                                          std::generic_category().message(errno));
+    return fail(ErrorKind::Transient,
+                endpointText(address, port) + " (" + protocol +
+                    ") is not available: " + std::generic_category().message(errno));
   };
   if (::bind(udp.get(), where->get(), where->length) != 0) return busy("UDP");
   SocketAddress actual;
@@ -97,8 +97,7 @@ bool addressConfigured(const std::string& address) {
     } else {
       const auto* have = reinterpret_cast<const sockaddr_in6*>(entry->ifa_addr);
       const auto* want = reinterpret_cast<const sockaddr_in6*>(&wanted->storage);
-      if (std::memcmp(&have->sin6_addr, &want->sin6_addr, sizeof have->sin6_addr) == 0)
-        return true;
+      if (std::memcmp(&have->sin6_addr, &want->sin6_addr, sizeof have->sin6_addr) == 0) return true;
     }
   }
   return false;

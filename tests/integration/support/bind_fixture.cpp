@@ -62,9 +62,8 @@ BindFixture::BindFixture(BindFixtureOptions options) : options_(std::move(option
   settings.soa_ttl = options_.soa_ttl;
   settings.soa_minimum = options_.soa_minimum;
   const bool v6 = options_.primary_address.find(':') != std::string::npos;
-  settings.extra_records =
-      std::string("mail ") + (v6 ? "AAAA " : "A ") + options_.primary_address + "\n" +
-      options_.extra_records;
+  settings.extra_records = std::string("mail ") + (v6 ? "AAAA " : "A ") + options_.primary_address +
+                           "\n" + options_.extra_records;
   settings.ready_timeout = options_.ready_timeout;
   sandbox_ = orThrow(sandbox::DnsSandbox::start(std::move(settings)));
   tsig_secret_ = secretOf(sandbox_->updateKey().path);

@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "ports/dns_query.hpp"
 #include "adapters/sandbox/dns_sandbox.hpp"
+#include "ports/dns_query.hpp"
 #include "support/temp_dir.hpp"  // the tests that use the fixture also make TempDirs
 
 namespace daneguard::testing {

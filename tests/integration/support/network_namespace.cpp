@@ -60,7 +60,8 @@ std::optional<std::string> NetworkNamespace::unavailableReason() {
   return std::nullopt;
 }
 
-NetworkNamespace NetworkNamespace::enterPrivate(const std::vector<std::string>& loopback_addresses) {
+NetworkNamespace NetworkNamespace::enterPrivate(
+    const std::vector<std::string>& loopback_addresses) {
   auto original = currentNamespace();
   if (::unshare(CLONE_NEWNET) != 0)
     throw std::runtime_error("unshare(CLONE_NEWNET): " + std::generic_category().message(errno));

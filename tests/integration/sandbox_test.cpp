@@ -36,10 +36,12 @@ const std::string kOwner = "_25._tcp.mail.example.test.";
 // Any 32 bytes will do: the sandbox does not interpret TLSA data.
 const std::string kTlsaHex = "8f1c3b6a9d2e4f5061728394a5b6c7d8e9fa0b1c2d3e4f5061728394a5b6c7d8";
 
+// Generous timeouts: the machine is shared, and a lost reply must not read as "no data".
+// Checks that expect silence (a stopped server) use isSilent() instead.
 std::vector<std::string> digLines(const ports::DnsServer& server, const std::string& name,
                                   const std::string& type,
                                   const std::string& sections = "+answer") {
-  auto result = runCommand({"dig", "+norec", "+dnssec", "+time=1", "+tries=1", "+noall", sections,
+  auto result = runCommand({"dig", "+norec", "+dnssec", "+time=2", "+tries=2", "+noall", sections,
                             "@" + server.host, "-p", std::to_string(server.port), name, type});
   std::vector<std::string> lines;
   std::istringstream out(result.out);
@@ -66,6 +68,12 @@ bool hasRrsigFor(const ports::DnsServer& server, const std::string& name, const 
   for (const auto& line : digLines(server, name, type))
     if (line.find("RRSIG\t" + type) != std::string::npos) return true;
   return false;
+}
+
+bool isSilent(const ports::DnsServer& server) {
+  const auto result = runCommand({"dig", "+norec", "+time=1", "+tries=1", "@" + server.host, "-p",
+                                  std::to_string(server.port), "example.test.", "SOA"});
+  return result.out.find("status:") == std::string::npos;
 }
 
 std::optional<std::uint32_t> digSerial(const ports::DnsServer& server) {
@@ -132,7 +140,7 @@ std::string withoutWhitespace(const std::string& text) {
 
 /// True when `server` answers the zone's SOA with the AA flag (dig's own header line).
 bool answersAuthoritatively(const ports::DnsServer& server) {
-  auto result = runCommand({"dig", "+norec", "+time=1", "+tries=1", "@" + server.host, "-p",
+  auto result = runCommand({"dig", "+norec", "+time=2", "+tries=2", "@" + server.host, "-p",
                             std::to_string(server.port), "example.test.", "SOA"});
   std::istringstream out(result.out);
   for (std::string line; std::getline(out, line);)
@@ -229,7 +237,7 @@ TEST_F(Sandbox, CutOffSecondaryLagsUntilToldToCatchUp) {
   const auto& secondary = sandbox->servers()[1].endpoint;
   ASSERT_TRUE(sandbox->stopServer(1));
   EXPECT_FALSE(sandbox->isRunning(1));
-  EXPECT_FALSE(digSerial(secondary)) << "a stopped server must not answer";
+  EXPECT_TRUE(isSilent(secondary)) << "a stopped server must not answer";
 
   ASSERT_EQ(nsupdate(*sandbox, addTlsa()).exit_code, 0);
   const auto primary_serial = digSerial(sandbox->primary().endpoint);
@@ -255,9 +263,10 @@ TEST_F(Sandbox, CutOffSecondaryLagsUntilToldToCatchUp) {
 
   // The primary can be restarted too; it keeps its keys, journal and serial.
   ASSERT_TRUE(sandbox->stopServer(0));
-  EXPECT_FALSE(digSerial(sandbox->primary().endpoint));
+  EXPECT_TRUE(isSilent(sandbox->primary().endpoint));
   ASSERT_TRUE(sandbox->startServer(0));
-  EXPECT_EQ(digSerial(sandbox->primary().endpoint), primary_serial);
+  // Re-signing at load may bump the serial; the data must survive (zone file + journal).
+  EXPECT_GE(digSerial(sandbox->primary().endpoint).value_or(0), *primary_serial);
   EXPECT_EQ(tlsaHex(sandbox->primary().endpoint), std::set<std::string>{kTlsaHex});
 }
 
@@ -360,7 +369,8 @@ TEST_F(SandboxInNamespace, ProductionLikeServersOnPort53AtTheirOwnAddresses) {
   EXPECT_EQ(sandbox->servers()[0].endpoint, (ports::DnsServer{"127.0.0.2", 53}));
   EXPECT_EQ(sandbox->servers()[1].endpoint, (ports::DnsServer{"127.0.0.3", 53}));
 
-  auto soa = runCommand({"dig", "@127.0.0.3", "-p", "53", "example.test.", "SOA", "+norec"});
+  auto soa = runCommand(
+      {"dig", "@127.0.0.3", "-p", "53", "example.test.", "SOA", "+norec", "+time=2", "+tries=2"});
   ASSERT_EQ(soa.exit_code, 0) << soa.err;
   EXPECT_NE(soa.out.find("status: NOERROR"), std::string::npos) << soa.out;
   EXPECT_NE(soa.out.find("flags: qr aa"), std::string::npos) << soa.out;

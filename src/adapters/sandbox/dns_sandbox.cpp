@@ -570,7 +570,8 @@ Result<void> DnsSandbox::notify(std::size_t index) const {
 
 Result<std::uint32_t> DnsSandbox::serialAt(std::size_t index) const {
   if (auto valid = checkIndex(index); !valid) return fail(valid.error());
-  auto query = quickQuery();
+  // Patient, unlike the polling loops: a single lost datagram must not read as an error.
+  adapters::dns::LdnsDnsQuery query(adapters::dns::TransportOptions{1000ms, 2, 4});
   auto answer = query.query(servers_[index].endpoint, zone_, DnsType::SOA);
   if (!answer) return fail(answer.error());
   if (!answer->answer_soa) {

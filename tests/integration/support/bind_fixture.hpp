@@ -1,20 +1,17 @@
-// A throwaway BIND 9 setup for integration tests, demos and benchmarks: a primary serving a
-// DNSSEC-signed zone (dnssec-policy with one ECDSA P-256 CSK, inline-signing no) that accepts
-// RFC 2136 updates signed with a fresh TSIG key, and optionally a secondary fed by NOTIFY +
-// zone transfer that can be stopped and started to simulate lag or an outage.
+// The BIND 9 set-up of the DNS adapter tests: a thin test-flavoured wrapper over the product's
+// adapters::sandbox::DnsSandbox (the one implementation of "start a BIND"), keeping the API the
+// tests were written against. A primary serving a DNSSEC-signed zone that accepts RFC 2136
+// updates of TLSA records signed with a fresh TSIG key, a second "read-only" key that BIND knows
+// but that may change nothing, and one secondary (ns2) that is always in the NS set but only
+// runs after addSecondary(), and can be stopped and started to simulate lag or an outage.
 //
-// Addressing: both servers listen on the SAME port, the primary on `primary_address`
-// (127.0.0.1), the secondary on `secondary_address` ([::1]): named only binds addresses that
-// are configured on an interface, and on a stock loopback those are exactly 127.0.0.1 and ::1
-// (127.0.0.2 is routable but not listed, so named ignores it). The zone's NS records point at
-// exactly these addresses (ns1 -> primary, ns2 -> secondary, A or AAAA by family). A client
-// therefore checks "every NS address on one port", just as it checks port 53 in production
-// (ZoneLocatorOptions::authority_port). Netns later: create two network namespaces with real
-// addresses, pass them as primary/secondary_address with port 53, and start named through `ip netns
-// exec NAME` (BindFixtureOptions::command_prefix); nothing else in the fixture depends on loopback.
+// Addressing: by default the primary listens on 127.0.0.1 and the secondary on ::1, both on the
+// same free port (the only two addresses a stock loopback has configured). For production-like
+// addresses (127.0.0.2, 127.0.0.3 on port 53) enter a network namespace first
+// (network_namespace.hpp) and pass them as primary/secondary_address with port 53.
 //
-// Everything lives in a TempDir; the servers are stopped by pid in the destructor. Failures
-// throw std::runtime_error with the tail of the server log (this is test code).
+// Failures throw std::runtime_error with the tail of the server log (this is test code).
+// serialAt() and digAnswer() use `dig`, an oracle independent of daneguard's DNS code.
 #pragma once
 
 #include <sys/types.h>
@@ -27,8 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "adapters/sandbox/dns_sandbox.hpp"
 #include "ports/dns_query.hpp"
-#include "support/temp_dir.hpp"
+#include "support/temp_dir.hpp"  // the tests that use the fixture also make TempDirs
 
 namespace daneguard::testing {
 
@@ -42,8 +40,7 @@ struct BindFixtureOptions {
   std::uint32_t default_ttl = 300;
   std::uint32_t soa_ttl = 30;  // deliberately below MINIMUM: negative TTL = min(...) = 30
   std::uint32_t soa_minimum = 120;
-  std::string extra_records;                // zone-file lines appended to the zone
-  std::vector<std::string> command_prefix;  // e.g. {"ip", "netns", "exec", "ns1"} (future)
+  std::string extra_records;  // zone-file lines appended to the zone
   std::chrono::milliseconds ready_timeout{15000};
 };
 
@@ -55,25 +52,33 @@ class BindFixture {
   BindFixture& operator=(const BindFixture&) = delete;
 
   [[nodiscard]] const std::string& zone() const { return options_.zone; }
-  [[nodiscard]] std::uint16_t port() const { return port_; }
-  [[nodiscard]] ports::DnsServer primary() const { return {options_.primary_address, port_}; }
-  [[nodiscard]] ports::DnsServer secondary() const { return {options_.secondary_address, port_}; }
-  [[nodiscard]] const std::filesystem::path& directory() const { return dir_.path(); }
+  [[nodiscard]] std::uint16_t port() const { return sandbox_->primary().endpoint.port; }
+  [[nodiscard]] ports::DnsServer primary() const { return sandbox_->servers()[0].endpoint; }
+  [[nodiscard]] ports::DnsServer secondary() const { return sandbox_->servers()[1].endpoint; }
+  [[nodiscard]] const std::filesystem::path& directory() const { return sandbox_->directory(); }
+  /// The product sandbox underneath, for what this wrapper does not forward.
+  [[nodiscard]] adapters::sandbox::DnsSandbox& sandbox() { return *sandbox_; }
 
   /// BIND key file written by tsig-keygen (the key allowed to update the zone).
-  [[nodiscard]] const std::filesystem::path& tsigKeyPath() const { return tsig_key_path_; }
+  [[nodiscard]] const std::filesystem::path& tsigKeyPath() const {
+    return sandbox_->updateKey().path;
+  }
   [[nodiscard]] const std::string& tsigKeyName() const { return options_.tsig_key_name; }
   [[nodiscard]] const std::string& tsigAlgorithm() const { return options_.tsig_algorithm; }
   /// The base64 secret (tests use it as a canary: it must never appear in any message).
   [[nodiscard]] const std::string& tsigSecret() const { return tsig_secret_; }
   /// A second key the server knows but that may not update anything (REFUSED).
-  [[nodiscard]] const std::filesystem::path& readOnlyKeyPath() const { return readonly_key_path_; }
+  [[nodiscard]] const std::filesystem::path& readOnlyKeyPath() const {
+    return sandbox_->unprivilegedKeys().front().path;
+  }
   [[nodiscard]] const std::string& readOnlyKeySecret() const { return readonly_secret_; }
 
   /// DNSKEY (flags 257) of the signed zone as served, and the matching DS (SHA-256).
-  [[nodiscard]] const std::filesystem::path& trustAnchorPath() const { return trust_anchor_path_; }
+  [[nodiscard]] const std::filesystem::path& trustAnchorPath() const {
+    return sandbox_->trustAnchorDnskeyPath();
+  }
   [[nodiscard]] const std::filesystem::path& trustAnchorDsPath() const {
-    return trust_anchor_ds_path_;
+    return sandbox_->trustAnchorDsPath();
   }
 
   /// Starts the secondary and waits until it serves the primary's serial.
@@ -99,32 +104,11 @@ class BindFixture {
   [[nodiscard]] std::string primaryLog() const;
 
  private:
-  struct Server {
-    pid_t pid = -1;
-    std::filesystem::path config;
-    std::filesystem::path log;
-  };
-
-  void writePrimary();
-  void writeSecondaryConfig();
-  void start(Server& server, const std::string& name);
-  void stop(Server& server);
-  void waitForSignedZone();
-  void exportTrustAnchor();
-  [[noreturn]] void failWithLog(const Server& server, const std::string& why) const;
-
   BindFixtureOptions options_;
-  TempDir dir_;
-  std::uint16_t port_ = 0;
-  std::filesystem::path tsig_key_path_;
+  std::unique_ptr<adapters::sandbox::DnsSandbox> sandbox_;
   std::string tsig_secret_;
-  std::filesystem::path readonly_key_path_;
   std::string readonly_secret_;
-  std::filesystem::path trust_anchor_path_;
-  std::filesystem::path trust_anchor_ds_path_;
-  Server primary_;
-  Server secondary_;
-  bool secondary_configured_ = false;
+  bool secondary_added_ = false;
 };
 
 /// True when a process exists and is not a zombie (kill(pid, 0) is true for zombies).

@@ -8,8 +8,8 @@ namespace {
 class UnwiredHookDeployer final : public ports::Deployer {
  public:
   Result<void> deploy(const ports::DeployRequest& request) override {
-    return fail(ErrorKind::Internal, "deploy hooks are not wired yet (service " +
-                                         request.service.name + ")");
+    return fail(ErrorKind::Internal,
+                "deploy hooks are not wired yet (service " + request.service.name + ")");
   }
 };
 

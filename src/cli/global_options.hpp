@@ -10,7 +10,7 @@ namespace daneguard::cli {
 enum class LogFormat { Text, Json };
 
 struct GlobalOptions {
-  int verbose = 0;  // -v: debug messages; `run` also reports when nothing happened
+  int verbose = 0;     // -v: debug messages; `run` also reports when nothing happened
   bool quiet = false;  // -q: errors only
   LogFormat log_format = LogFormat::Text;
 };
@@ -18,7 +18,8 @@ struct GlobalOptions {
 /// The process-wide values, filled while parsing.
 GlobalOptions& globalOptions();
 
-/// Registers -v/--verbose, -q/--quiet and --log-format on the root application.
-void registerGlobalOptions(CLI::App& root);
+/// Registers -v/--verbose, -q/--quiet and --log-format on `app` (the root, and each rollover
+/// subcommand), all bound to globalOptions().
+void registerGlobalOptions(CLI::App& app);
 
 }  // namespace daneguard::cli

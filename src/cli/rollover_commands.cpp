@@ -91,10 +91,9 @@ void addDanebotOptions(CLI::App& app, RolloverCommandOptions& options) {
 }
 
 void addCommonOptions(CLI::App& app, RolloverCommandOptions& options, CommandKind kind) {
-  options.config_option =
-      app.add_option("-c,--config", options.config_path, "configuration file")
-          ->capture_default_str()
-          ->envname("DANEGUARD_CONFIG");
+  options.config_option = app.add_option("-c,--config", options.config_path, "configuration file")
+                              ->capture_default_str()
+                              ->envname("DANEGUARD_CONFIG");
   app.add_option("--state-dir", options.state_dir,
                  "state directory [$DANEGUARD_STATE_DIR, else the config's state_dir]")
       ->envname("DANEGUARD_STATE_DIR");
@@ -103,7 +102,7 @@ void addCommonOptions(CLI::App& app, RolloverCommandOptions& options, CommandKin
   if (kind == CommandKind::Run)
     app.add_flag("--wait", options.wait,
                  "stay until every rollover is finished, sleeping until each next step");
-  if (kind != CommandKind::Status) {
+  {  // status plans in memory too, so the knobs change the phase and due time it shows
     options.poll_option =
         app.add_option("--poll-interval", options.poll_seconds,
                        "seconds between checks while waiting for servers (overrides config)")
@@ -172,7 +171,8 @@ Result<LoadedSetup> loadSetup(const RolloverCommandOptions& options, app::RunEve
   if (options.config_option->count() > 0)
     events.log(app::LogLevel::Warning, "",
                "DaneBot-style flags (--cert-file, -d, ...) describe the service: the "
-               "configuration file " + options.config_path + " is not read");
+               "configuration file " +
+                   options.config_path + " is not read");
   auto invocation = app::danebotInvocation(danebot, environmentVariable);
   if (!invocation) return fail(std::move(invocation.error()));
   for (const std::string& warning : invocation->warnings)
@@ -213,8 +213,7 @@ class LazyStateStore final : public ports::StateStore {
     return withStore(
         [&](ports::StateStore& store) { return store.recordVerified(service, candidate_id, at); });
   }
-  Result<std::vector<ports::CompletedRollover>> rolloverHistory(
-      std::string_view service) override {
+  Result<std::vector<ports::CompletedRollover>> rolloverHistory(std::string_view service) override {
     return withStore([&](ports::StateStore& store) { return store.rolloverHistory(service); });
   }
 
@@ -264,11 +263,11 @@ nlohmann::json reportJson(const app::RunReport& report, const RunEventsSink& sin
   nlohmann::json services = nlohmann::json::array();
   for (const app::ServiceReport& service : report.services)
     services.push_back(serviceJson(service));
-  nlohmann::json document{{"actions", actions},
-                          {"services", services},
-                          {"next_due", report.next_due
-                                           ? nlohmann::json(formatInstant(*report.next_due))
-                                           : nlohmann::json(nullptr)}};
+  nlohmann::json document{
+      {"actions", actions},
+      {"services", services},
+      {"next_due", report.next_due ? nlohmann::json(formatInstant(*report.next_due))
+                                   : nlohmann::json(nullptr)}};
   if (report.failure)
     document["error"] = {{"kind", errorKindName(report.failure->kind)},
                          {"message", report.failure->message}};
@@ -282,12 +281,12 @@ std::string statusLine(const app::ServiceReport& service) {
   for (const app::ServerRecordCount& server : service.servers)
     servers.push_back(fmt::format("{}={}{}", server.server, server.records,
                                   server.failed_queries > 0 ? " (query failed)" : ""));
-  return fmt::format("{}: deployed {}, candidate {}, phase {}, next due {}, records {}",
-                     service.service,
-                     service.deployed_id.empty() ? "-" : app::shortId(service.deployed_id),
-                     service.candidate_id.empty() ? "-" : app::shortId(service.candidate_id),
-                     phaseName(service.phase), dueText(service.due),
-                     servers.empty() ? std::string("-") : fmt::format("{}", fmt::join(servers, " ")));
+  return fmt::format(
+      "{}: deployed {}, candidate {}, phase {}, next due {}, records {}", service.service,
+      service.deployed_id.empty() ? "-" : app::shortId(service.deployed_id),
+      service.candidate_id.empty() ? "-" : app::shortId(service.candidate_id),
+      phaseName(service.phase), dueText(service.due),
+      servers.empty() ? std::string("-") : fmt::format("{}", fmt::join(servers, " ")));
 }
 
 std::string nextDueLine(const app::RunReport& report) {
@@ -306,17 +305,16 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   if (!setup) return fail(std::move(setup.error()));
   const config::Config& config = setup->config;
 
-  const fs::path state_dir = options.state_dir.empty() ? fs::path(config.state_dir)
-                                                       : fs::path(options.state_dir);
+  const fs::path state_dir =
+      options.state_dir.empty() ? fs::path(config.state_dir) : fs::path(options.state_dir);
   std::optional<adapters::files::LockFile> lock;
   if (kind == CommandKind::Run) {
     std::error_code error;
     fs::create_directories(state_dir, error);
     if (error)
-      return fail(error == std::errc::permission_denied ? ErrorKind::Permission
-                                                        : ErrorKind::NotFound,
-                  "cannot create the state directory " + state_dir.string() + ": " +
-                      error.message());
+      return fail(
+          error == std::errc::permission_denied ? ErrorKind::Permission : ErrorKind::NotFound,
+          "cannot create the state directory " + state_dir.string() + ": " + error.message());
     auto taken = adapters::files::LockFile::acquire(state_dir / "daneguard.lock");
     if (!taken) return fail(std::move(taken.error()));
     lock.emplace(std::move(*taken));
@@ -377,7 +375,9 @@ CommandAction registerRolloverCommand(CLI::App& parent, CommandKind kind, const 
                                       const char* description) {
   auto options = std::make_shared<RolloverCommandOptions>();
   CLI::App* command = parent.add_subcommand(name, description);
-  command->fallthrough();  // -v, -q and --log-format may follow the subcommand
+  // -v, -q and --log-format may also follow the subcommand. Registered again rather than by
+  // fallthrough: that would let the root's DaneBot flags slip into every subcommand unnoticed.
+  registerGlobalOptions(*command);
   addCommonOptions(*command, *options, kind);
   return [kind, options]() { return runCommand(kind, *options); };
 }

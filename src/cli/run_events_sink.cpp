@@ -16,7 +16,7 @@ GlobalOptions& globalOptions() {
   return options;
 }
 
-void registerGlobalOptions(CLI::App& root) {
+void registerGlobalOptions(CLI::App& root) {  // or a subcommand
   GlobalOptions& options = globalOptions();
   root.add_flag("-v,--verbose", options.verbose,
                 "more detail on stderr; `run` also reports when nothing happened");
@@ -40,8 +40,8 @@ std::string formatRemaining(std::chrono::seconds remaining) {
 RunEventsSink::RunEventsSink(const GlobalOptions& options, bool collect_actions)
     : options_(options),
       collect_(collect_actions),
-      live_(isatty(STDERR_FILENO) == 1 && options.log_format == LogFormat::Text &&
-            !options.quiet) {}
+      live_(isatty(STDERR_FILENO) == 1 && options.log_format == LogFormat::Text && !options.quiet) {
+}
 
 void RunEventsSink::action(std::string_view service, std::string_view line) {
   if (collect_) {

@@ -17,8 +17,8 @@ Result<fs::path> resolveLink(const fs::path& path) {
   std::error_code error;
   fs::path resolved = fs::canonical(path, error);
   if (error) {
-    const ErrorKind kind = error == std::errc::permission_denied ? ErrorKind::Permission
-                                                                 : ErrorKind::NotFound;
+    const ErrorKind kind =
+        error == std::errc::permission_denied ? ErrorKind::Permission : ErrorKind::NotFound;
     return fail(kind, path.string() + ": " + error.message());
   }
   return resolved;
@@ -51,8 +51,10 @@ Result<LoadedCertificate> PemCertificateLoader::load(const config::CertificateSo
           if (kind.certificate) files.certificate = *kind.certificate;
           if (kind.chain) files.chain = *kind.chain;
           if (kind.fullchain) {
-            if (!kind.certificate) files.certificate = *kind.fullchain;
-            else files.fullchain = *kind.fullchain;
+            if (!kind.certificate)
+              files.certificate = *kind.fullchain;
+            else
+              files.fullchain = *kind.fullchain;
           }
           return openssl::loadCertificateFiles(files);
         } else {

@@ -28,7 +28,8 @@ class ConfiguredZoneLocator final : public ports::ZoneLocator {
     if (apex->zone != *zone_)
       return fail(ErrorKind::Config, owner + " lies in zone " + apex->zone +
                                          " according to the update target, but the publisher "
-                                         "is configured for zone " + *zone_);
+                                         "is configured for zone " +
+                                         *zone_);
     return apex;
   }
   Result<std::vector<ports::AuthoritativeServer>> authoritativeAddresses(
@@ -58,8 +59,8 @@ Result<dns::TsigKey> loadKey(const config::TsigCredentials& credentials,
           const char* secret = std::getenv(kind.variable.c_str());
           if (secret == nullptr || *secret == '\0')
             return fail(ErrorKind::Config, "the environment variable " + kind.variable +
-                                               " holding the secret of TSIG key '" +
-                                               kind.key_name + "' is not set");
+                                               " holding the secret of TSIG key '" + kind.key_name +
+                                               "' is not set");
           return dns::TsigKey::create(kind.key_name, config::tsigAlgorithmName(kind.algorithm),
                                       secret, "environment variable " + kind.variable);
         }
@@ -82,8 +83,7 @@ Rfc2136PublisherDirectory::Rfc2136PublisherDirectory(const config::Config& confi
 
 Rfc2136PublisherDirectory::~Rfc2136PublisherDirectory() = default;
 
-Result<Rfc2136PublisherDirectory::Entry*> Rfc2136PublisherDirectory::entry(
-    std::string_view name) {
+Result<Rfc2136PublisherDirectory::Entry*> Rfc2136PublisherDirectory::entry(std::string_view name) {
   if (const auto found = entries_.find(name); found != entries_.end()) return found->second.get();
   const config::Publisher* publisher = config_.findPublisher(name);
   if (publisher == nullptr)

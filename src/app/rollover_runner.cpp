@@ -135,10 +135,18 @@ class Runner {
       report = RunReport{};
       runRounds(selected, report);
       if (!options_.wait || report.failure || !report.next_due) break;
-      waitUntil(*report.next_due, report);
+      if (*report.next_due <= ports_.clock.now()) {
+        ports_.clock.sleepFor(seconds(1));  // never spin when a step stays due without actions
+      } else {
+        waitUntil(*report.next_due, report);
+      }
       zones_.clear();  // a wait may last hours: discover zones and servers afresh
       servers_.clear();
     }
+    for (const ServiceReport& service : report.services)
+      for (const std::string& reason : service.reasons)
+        ports_.events.log(LogLevel::Debug, service.service,
+                          std::string(phaseName(service.phase)) + ": " + reason);
     return report;
   }
 

@@ -419,6 +419,7 @@ class Runner {
         if (!report.failure) report.failure = round.error;
         continue;
       }
+      entry.planned = true;
       entry.phase = round.plan.phase;
       entry.reasons = round.plan.reasons;
       entry.due = round.plan.due;

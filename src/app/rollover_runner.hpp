@@ -69,6 +69,7 @@ struct ServiceReport {
   std::string service;
   std::string deployed_id;   // empty: nothing deployed by daneguard yet
   std::string candidate_id;  // empty: the certificate could not be loaded or was refused
+  bool planned = false;      // false: skipped (error set); phase and servers say nothing then
   Phase phase = Phase::Idle;
   std::vector<std::string> reasons;
   std::optional<std::chrono::sys_seconds> due;

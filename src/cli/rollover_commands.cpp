@@ -245,7 +245,7 @@ nlohmann::json serviceJson(const app::ServiceReport& service) {
   nlohmann::json entry{{"service", service.service},
                        {"deployed_id", service.deployed_id},
                        {"candidate_id", service.candidate_id},
-                       {"phase", phaseName(service.phase)},
+                       {"phase", service.planned ? phaseName(service.phase) : "Error"},
                        {"reasons", service.reasons},
                        {"next_due", service.due ? nlohmann::json(formatInstant(*service.due))
                                                 : nlohmann::json(nullptr)},
@@ -285,7 +285,7 @@ std::string statusLine(const app::ServiceReport& service) {
       "{}: deployed {}, candidate {}, phase {}, next due {}, records {}", service.service,
       service.deployed_id.empty() ? "-" : app::shortId(service.deployed_id),
       service.candidate_id.empty() ? "-" : app::shortId(service.candidate_id),
-      phaseName(service.phase), dueText(service.due),
+      service.planned ? phaseName(service.phase) : "Error", dueText(service.due),
       servers.empty() ? std::string("-") : fmt::format("{}", fmt::join(servers, " ")));
 }
 
@@ -355,20 +355,28 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
       fmt::print("{}\n", statusLine(service));
   } else if (kind == CommandKind::Plan) {
     if (report->actions_done == 0) fmt::print("nothing to do now\n");
-    for (const app::ServiceReport& service : report->services)
+    for (const app::ServiceReport& service : report->services) {
+      if (!service.planned) continue;  // its error follows on stderr
       for (const std::string& reason : service.reasons)
         fmt::print("{}: {}: {}\n", service.service, phaseName(service.phase), reason);
-    fmt::print("{}\n", nextDueLine(*report));
-  } else if (report->actions_done > 0 || global.verbose > 0) {
+    }
+    if (!report->failure || report->next_due) fmt::print("{}\n", nextDueLine(*report));
+  } else if ((report->actions_done > 0 || global.verbose > 0) &&
+             (!report->failure || report->next_due)) {
     fmt::print("{}\n", nextDueLine(*report));
   }
   std::fflush(stdout);
 
   if (!report->failure) return 0;
-  for (const app::ServiceReport& service : report->services)
-    if (service.error && service.error->message != report->failure->message)
-      events.log(app::LogLevel::Error, service.service, service.error->message);
-  return fail(*report->failure);
+  // Every error through the sink, so --log-format json stays one object per line.
+  bool failure_logged = false;
+  for (const app::ServiceReport& service : report->services) {
+    if (!service.error) continue;
+    events.log(app::LogLevel::Error, service.service, service.error->message);
+    failure_logged = failure_logged || service.error->message == report->failure->message;
+  }
+  if (!failure_logged) events.log(app::LogLevel::Error, "", report->failure->message);
+  return exitCodeFor(report->failure->kind);
 }
 
 CommandAction registerRolloverCommand(CLI::App& parent, CommandKind kind, const char* name,

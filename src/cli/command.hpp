@@ -19,5 +19,16 @@ using CommandRegistration = CommandAction (*)(CLI::App& parent);
 CommandAction registerTlsaCommand(CLI::App& parent);
 CommandAction registerCheckConfigCommand(CLI::App& parent);
 CommandAction registerDemoCommand(CLI::App& parent);
+CommandAction registerRunCommand(CLI::App& parent);
+CommandAction registerPlanCommand(CLI::App& parent);
+CommandAction registerStatusCommand(CLI::App& parent);
+
+/// DaneBot users switch by changing the program name: `daneguard --cert-file F -d HOST ...`
+/// with no subcommand means `run`. The flags live on the root application for that.
+struct RootInvocation {
+  std::function<bool()> requested;  // after parsing: were DaneBot flags given?
+  CommandAction action;
+};
+RootInvocation registerRootInvocation(CLI::App& root);
 
 }  // namespace daneguard::cli

@@ -7,6 +7,7 @@
 
 #include "app/version.hpp"
 #include "cli/command.hpp"
+#include "cli/global_options.hpp"
 
 namespace {
 
@@ -21,12 +22,16 @@ int runMain(int argc, char** argv) {
   using namespace daneguard::cli;
   CLI::App cli{"daneguard: keeps DANE TLSA records and TLS certificates in step"};
   cli.set_version_flag("--version", daneguard::app::versionText());
-  cli.require_subcommand(1);
+  // No subcommand is allowed only for the DaneBot-style invocation (checked after parsing).
+  cli.require_subcommand(0, 1);
+  registerGlobalOptions(cli);
+  const RootInvocation root_invocation = registerRootInvocation(cli);
   cli.footer("Exit codes: docs/exit-codes.md. Configuration: docs/configuration.md.");
 
   std::vector<RegisteredCommand> commands;
   for (const CommandRegistration registration :
-       {registerTlsaCommand, registerCheckConfigCommand, registerDemoCommand}) {
+       {registerTlsaCommand, registerCheckConfigCommand, registerDemoCommand, registerRunCommand,
+        registerPlanCommand, registerStatusCommand}) {
     const std::size_t before = cli.get_subcommands({}).size();
     CommandAction action = registration(cli);
     commands.push_back({cli.get_subcommands({}).at(before), std::move(action)});
@@ -44,13 +49,16 @@ int runMain(int argc, char** argv) {
     fmt::print(stderr, "daneguard: {}\nRun 'daneguard --help' for usage.\n", error.what());
     return kExitUsage;
   }
-  for (const RegisteredCommand& command : commands) {
-    if (!command.subcommand->parsed()) continue;
-    const daneguard::Result<int> status = command.action();
+  const auto finish = [](const daneguard::Result<int>& status) {
     if (status) return *status;
     fmt::print(stderr, "daneguard: {}\n", status.error().message);
     return daneguard::exitCodeFor(status.error().kind);
+  };
+  for (const RegisteredCommand& command : commands) {
+    if (command.subcommand->parsed()) return finish(command.action());
   }
+  if (root_invocation.requested()) return finish(root_invocation.action());
+  fmt::print(stderr, "daneguard: a command is required\nRun 'daneguard --help' for usage.\n");
   return kExitUsage;
 }
 

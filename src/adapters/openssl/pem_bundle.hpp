@@ -19,6 +19,7 @@
 
 #include "core/certificate.hpp"
 #include "core/error.hpp"
+#include "core/loaded_certificate.hpp"
 #include "core/secret.hpp"
 
 namespace daneguard::adapters::openssl {
@@ -33,14 +34,8 @@ struct CertificateFiles {
   std::optional<std::filesystem::path> private_key;
 };
 
-struct LoadedCertificate {
-  CertificateChain chain;
-  /// The key re-encoded as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), when a key was given.
-  std::optional<SecretBytes> private_key_pem;
-  /// Public facts of the leaf's key; when private_key_pem is set, also those of the private key
-  /// (the loader checked that they are the same key).
-  PublicKeyFacts key;
-};
+/// Moved to core (core/loaded_certificate.hpp) so the app can hold it; kept here by name.
+using LoadedCertificate = daneguard::LoadedCertificate;
 
 /// One file holding certificates and optionally one private key, in any order.
 Result<LoadedCertificate> loadPemBundle(const std::filesystem::path& path);

@@ -1,0 +1,718 @@
+// The rollover shell: observe, plan, execute, repeat (see rollover_runner.hpp).
+#include "app/rollover_runner.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <utility>
+#include <variant>
+
+#include "core/digest.hpp"
+#include "core/hex.hpp"
+#include "core/rollover/rollover_planner.hpp"
+#include "core/tlsa/tlsa_compute.hpp"
+#include "core/tlsa/tlsa_mnemonics.hpp"
+#include "core/tlsa/tlsa_owner_name.hpp"
+#include "core/tlsa/tlsa_presentation.hpp"
+
+namespace daneguard::app {
+
+std::string_view logLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug:
+      return "debug";
+    case LogLevel::Info:
+      return "info";
+    case LogLevel::Warning:
+      return "warning";
+    case LogLevel::Error:
+      return "error";
+  }
+  return "info";
+}
+
+std::string certificateId(const CertificateChain& chain) {
+  return toHex(sha256(chain.leaf().der));
+}
+
+std::string shortId(std::string_view id) {
+  return std::string(id.substr(0, std::min<std::size_t>(id.size(), 16)));
+}
+
+namespace {
+
+using std::chrono::seconds;
+using std::chrono::sys_seconds;
+
+/// "3 1 1 a2c0f1e2d3c4...": records in action lines, short enough for one line.
+std::string describeRecord(const TlsaRecord& record) {
+  const std::string data = toHex(record.data);
+  return fmt::format("{} {}", tlsaParametersNumbers(record.parameters),
+                     data.size() > 16 ? data.substr(0, 16) + "..." : data);
+}
+
+std::string describeSource(const config::CertificateSource& source) {
+  return std::visit(
+      [](const auto& kind) -> std::string {
+        using Kind = std::decay_t<decltype(kind)>;
+        if constexpr (std::is_same_v<Kind, config::PemBundleSource>) {
+          return "PEM bundle " + kind.path;
+        } else if constexpr (std::is_same_v<Kind, config::SeparateFilesSource>) {
+          return "key file " + kind.key;
+        } else {
+          return "certbot lineage '" + kind.lineage + "' in " + kind.config_dir;
+        }
+      },
+      source);
+}
+
+/// One observed owner name: its zone, the zone's servers and what each of them serves.
+struct OwnerObservation {
+  std::string owner;
+  std::string zone;
+  SoaFacts soa;
+  std::vector<ports::AuthoritativeServer> servers;
+  std::vector<ServerAnswer> answers;  // parallel to servers
+  std::optional<ServerAnswer> update_target_answer;
+};
+
+struct ServiceRound {
+  const config::Service* service = nullptr;
+  std::vector<std::string> owners;
+  std::optional<LoadedCertificate> certificate;
+  CertificateRecords candidate;
+  std::map<std::string, OwnerObservation, std::less<>> observations;
+  std::optional<Error> error;  // the service is skipped this round
+  ServicePlan plan;
+};
+
+ServerAnswer toServerAnswer(const ports::AuthoritativeServer& server, const std::string& owner,
+                            const Result<ports::DnsAnswer>& result) {
+  const AuthoritativeServer named{server.name, server.address.toString()};
+  if (!result) return ServerAnswer::failed(named, result.error().message);
+  const ports::DnsAnswer& answer = *result;
+  if (answer.rcode != ports::DnsRcode::NoError && answer.rcode != ports::DnsRcode::NxDomain)
+    return ServerAnswer::failed(named, "answered " + ports::rcodeName(answer.rcode));
+  if (!answer.authoritative)
+    return ServerAnswer::failed(named,
+                                "answer without the AA bit: the server is not "
+                                "authoritative for " +
+                                    owner + " (lame delegation?)");
+  const auto tlsa = answer.recordsOf(owner, ports::DnsType::TLSA);
+  if (tlsa.empty()) {
+    if (!answer.recordsOf(owner, ports::DnsType::CNAME).empty())
+      return ServerAnswer::failed(named, owner + " is a CNAME; give the target owner instead");
+    return ServerAnswer::noRrset(named);
+  }
+  std::uint32_t ttl = 0;
+  for (const ports::DnsRecord& record : tlsa)
+    ttl = std::max(ttl, record.ttl);  // RFC 2181 §5.2 forbids differing TTLs; assume the worst
+  return ServerAnswer::rrset(named, answer.tlsaRecords(owner), seconds(ttl));
+}
+
+class Runner {
+ public:
+  Runner(const config::Config& config, RunnerPorts& ports, const RunOptions& options)
+      : config_(config), ports_(ports), options_(options) {}
+
+  Result<RunReport> run() {
+    std::vector<const config::Service*> selected;
+    for (const std::string& name : options_.services) {
+      const config::Service* service = config_.findService(name);
+      if (service == nullptr)
+        return fail(ErrorKind::Config, "no service named '" + name + "' in the configuration");
+      selected.push_back(service);
+    }
+    if (options_.services.empty())
+      for (const config::Service& service : config_.services)
+        selected.push_back(&service);
+
+    RunReport report;
+    for (;;) {
+      report = RunReport{};
+      runRounds(selected, report);
+      if (!options_.wait || report.failure || !report.next_due) break;
+      if (*report.next_due <= ports_.clock.now()) {
+        ports_.clock.sleepFor(seconds(1));  // never spin when a step stays due without actions
+      } else {
+        waitUntil(*report.next_due, report);
+      }
+      zones_.clear();  // a wait may last hours: discover zones and servers afresh
+      servers_.clear();
+    }
+    for (const ServiceReport& service : report.services)
+      for (const std::string& reason : service.reasons)
+        ports_.events.log(LogLevel::Debug, service.service,
+                          std::string(phaseName(service.phase)) + ": " + reason);
+    return report;
+  }
+
+ private:
+  void runRounds(const std::vector<const config::Service*>& selected, RunReport& report) {
+    for (int round = 1; round <= options_.max_rounds; ++round) {
+      std::vector<ServiceRound> services = observe(selected);
+      RolloverPlan combined = planAll(services);
+      fillReport(services, combined, report);
+      const bool immediate = !combined.actions.empty();
+      if (!immediate) return;
+      if (options_.mode == RunMode::DryRun) {
+        if (!dryRun(services, combined, report)) return;
+        continue;
+      }
+      const auto outcome = execute(services, combined, report);
+      if (outcome == Outcome::Stop) return;
+      if (outcome == Outcome::Reobserve && round == options_.max_rounds) {
+        report.failure = last_unclear_;
+        return;
+      }
+    }
+    ports_.events.log(LogLevel::Warning, "",
+                      fmt::format("actions were still due after {} rounds; the next run "
+                                  "continues from here",
+                                  options_.max_rounds));
+  }
+
+  void waitUntil(sys_seconds due, const RunReport& report) {
+    std::string what = "next step";
+    for (const ServiceReport& service : report.services)
+      if (service.due == due && !service.reasons.empty())
+        what = service.service + ": " + service.reasons.front();
+    ports_.events.log(LogLevel::Info, "",
+                      "waiting until " + formatInstant(due) + " (" + what + ")");
+    if (!ports_.events.wantsWaitTicks()) {
+      ports_.clock.sleepUntil(due);
+      return;
+    }
+    for (sys_seconds now = ports_.clock.now(); now < due; now = ports_.clock.now()) {
+      ports_.events.waitTick(due - now, what);
+      ports_.clock.sleepFor(std::min<seconds>(seconds(1), due - now));
+    }
+    ports_.events.waitFinished();
+  }
+
+  // ---- observation -------------------------------------------------------------------------
+
+  std::vector<ServiceRound> observe(const std::vector<const config::Service*>& selected) {
+    const sys_seconds now = ports_.clock.now();
+    std::vector<ServiceRound> services;
+    for (const config::Service* service : selected) {
+      ServiceRound& round = services.emplace_back();
+      round.service = service;
+      if (auto owners = ownerNames(*service)) {
+        round.owners = std::move(*owners);
+      } else {
+        round.error = owners.error();
+        continue;
+      }
+      loadCandidate(round, now);
+      if (round.error) continue;
+      discover(round);
+    }
+    queryEveryServer(services);
+    return services;
+  }
+
+  static Result<std::vector<std::string>> ownerNames(const config::Service& service) {
+    std::vector<std::string> owners;
+    for (const std::string& host : service.hosts) {
+      for (const std::uint16_t port : service.ports) {
+        auto owner = tlsaOwnerName(port, config::transportProtocolName(service.protocol), host);
+        if (!owner) return fail(owner.error());
+        owners.push_back(owner->toString());
+      }
+    }
+    return owners;
+  }
+
+  void loadCandidate(ServiceRound& round, sys_seconds now) {
+    const config::Service& service = *round.service;
+    const std::string source = describeSource(service.certificate);
+    auto loaded = ports_.certificates.load(service.certificate);
+    if (!loaded) {
+      round.error = loaded.error();
+      return;
+    }
+    const CertificateFacts& leaf = loaded->chain.leaf();
+    const auto refuse = [&](const std::string& why) {
+      round.error = Error{ErrorKind::InvalidInput,
+                          "service " + service.name + ": refusing the certificate from " + source +
+                              " (" + leaf.subject + "): " + why +
+                              "; the deployed certificate and its records stay in place"};
+    };
+    if (now < leaf.not_before) return refuse("not valid before " + formatInstant(leaf.not_before));
+    if (now > leaf.not_after) return refuse("expired at " + formatInstant(leaf.not_after));
+    for (const std::string& host : service.hosts)
+      if (!leaf.coversHost(host))
+        return refuse("it does not cover host " + host +
+                      " (its names: " + fmt::format("{}", fmt::join(leaf.dns_names, ", ")) + ")");
+    round.candidate.id = certificateId(loaded->chain);
+    for (const TlsaParameters& parameters : service.records) {
+      const auto records = computeTlsaRecords(loaded->chain, parameters);
+      if (records.empty())
+        return refuse("it gives no " + tlsaParametersNumbers(parameters) +
+                      " record (a trust-anchor record needs the issuer certificate in the chain)");
+      for (const TlsaRecord& record : records)
+        if (std::find(round.candidate.records.begin(), round.candidate.records.end(), record) ==
+            round.candidate.records.end())
+          round.candidate.records.push_back(record);
+    }
+    round.certificate = std::move(*loaded);
+  }
+
+  void discover(ServiceRound& round) {
+    const config::Service& service = *round.service;
+    auto publisher = ports_.publishers.publisher(service.publisher);
+    if (!publisher) {
+      round.error = publisher.error();
+      return;
+    }
+    for (const std::string& owner : round.owners) {
+      auto zone = discoverZone(service.publisher, *publisher, owner);
+      if (!zone) {
+        round.error = zone.error().withContext("service " + service.name);
+        return;
+      }
+      auto servers = discoverServers(service.publisher, *publisher, zone->zone);
+      if (!servers) {
+        round.error = servers.error().withContext("service " + service.name);
+        return;
+      }
+      OwnerObservation& observation = round.observations[owner];
+      observation.owner = owner;
+      observation.zone = zone->zone;
+      observation.soa = SoaFacts{seconds(zone->soa.minimum), seconds(zone->soa.ttl)};
+      observation.servers = *servers;
+    }
+  }
+
+  Result<ports::ZoneApex> discoverZone(const std::string& publisher_name,
+                                       const ports::PublisherDns& publisher,
+                                       const std::string& owner) {
+    const std::string key = publisher_name + "\n" + owner;
+    if (const auto found = zones_.find(key); found != zones_.end()) return found->second;
+    auto zone = publisher.locator->discoverZone(owner);
+    if (!zone) return zone;
+    zones_.emplace(key, *zone);
+    return zone;
+  }
+
+  Result<std::vector<ports::AuthoritativeServer>> discoverServers(
+      const std::string& publisher_name, const ports::PublisherDns& publisher,
+      const std::string& zone) {
+    const std::string key = publisher_name + "\n" + zone;
+    if (const auto found = servers_.find(key); found != servers_.end()) return found->second;
+    auto servers = publisher.locator->authoritativeAddresses(zone);
+    if (!servers) return servers;
+    if (servers->empty())
+      return fail(ErrorKind::Config, "no authoritative server found for zone " + zone);
+    servers_.emplace(key, *servers);
+    return servers;
+  }
+
+  /// One batch for every owner x server of every service: a dead server costs one timeout.
+  void queryEveryServer(std::vector<ServiceRound>& services) {
+    std::vector<ports::DnsQuestion> questions;
+    for (const ServiceRound& round : services) {
+      if (round.error) continue;
+      for (const auto& [owner, observation] : round.observations)
+        for (const ports::AuthoritativeServer& server : observation.servers)
+          questions.push_back(ports::DnsQuestion{server.address, owner, ports::DnsType::TLSA});
+    }
+    const auto answers = ports_.query.queryAll(questions);
+    std::size_t next = 0;
+    for (ServiceRound& round : services) {
+      if (round.error) continue;
+      auto publisher = ports_.publishers.publisher(round.service->publisher);
+      for (auto& [owner, observation] : round.observations) {
+        for (const ports::AuthoritativeServer& server : observation.servers) {
+          const Result<ports::DnsAnswer> missing =
+              fail(ErrorKind::Internal, "no answer slot (adapter returned too few results)");
+          const Result<ports::DnsAnswer>& result = next < answers.size() ? answers[next] : missing;
+          ++next;
+          observation.answers.push_back(toServerAnswer(server, owner, result));
+          if (publisher && server.address == publisher->update_target)
+            observation.update_target_answer = observation.answers.back();
+        }
+      }
+    }
+  }
+
+  // ---- planning ----------------------------------------------------------------------------
+
+  RolloverPolicy policyFor(const config::Service& service) const {
+    RolloverPolicy policy;
+    policy.cache_factor =
+        options_.overrides.cache_factor.value_or(static_cast<int>(service.rollover.cache_factor));
+    policy.margin = options_.overrides.margin.value_or(service.rollover.margin);
+    policy.poll_interval =
+        options_.overrides.poll_interval.value_or(service.rollover.poll_interval);
+    policy.propagation_timeout = service.rollover.propagation_timeout;
+    policy.record_ttl = seconds(service.ttl);
+    policy.verify_after_deploy = false;  // probing arrives with verification (issue 4)
+    return policy;
+  }
+
+  Result<ports::StoredService> storedService(const std::string& name) {
+    if (options_.mode == RunMode::DryRun) {
+      if (const auto found = dry_state_.find(name); found != dry_state_.end()) return found->second;
+      auto loaded = ports_.store.loadService(name);
+      if (!loaded) return loaded;
+      dry_state_.emplace(name, *loaded);
+      return loaded;
+    }
+    return ports_.store.loadService(name);
+  }
+
+  RolloverPlan planAll(std::vector<ServiceRound>& services) {
+    RolloverPlan combined;
+    const sys_seconds now = ports_.clock.now();
+    for (ServiceRound& round : services) {
+      if (round.error) continue;
+      auto stored = storedService(round.service->name);
+      if (!stored) {
+        round.error = stored.error();
+        continue;
+      }
+      ServiceState state;
+      state.name = round.service->name;
+      state.deployed = stored->deployed;
+      state.candidate = round.candidate;
+      state.verified_id = stored->verified_id;
+      for (const std::string& owner : round.owners) {
+        const OwnerObservation& observation = round.observations.at(owner);
+        OwnerState& owner_state = state.owners.emplace_back();
+        owner_state.owner = owner;
+        owner_state.soa = observation.soa;
+        owner_state.answers = observation.answers;
+        if (const auto owned = stored->owned.find(owner); owned != stored->owned.end())
+          owner_state.owned = owned->second;
+        if (const auto history = stored->history.find(owner); history != stored->history.end())
+          owner_state.history = history->second;
+      }
+      deployed_ids_[state.name] = stored->deployed.id;
+      RolloverPlan plan = planRollover(RolloverInput{{state}, policyFor(*round.service), now});
+      round.plan = plan.services.front();
+      for (RolloverAction& action : plan.actions)
+        combined.actions.push_back(std::move(action));
+      if (plan.next_due && (!combined.next_due || *plan.next_due < *combined.next_due))
+        combined.next_due = plan.next_due;
+    }
+    return combined;
+  }
+
+  void fillReport(const std::vector<ServiceRound>& services, const RolloverPlan& plan,
+                  RunReport& report) {
+    report.services.clear();
+    report.next_due = plan.next_due;
+    for (const ServiceRound& round : services) {
+      ServiceReport& entry = report.services.emplace_back();
+      entry.service = round.service->name;
+      entry.deployed_id = deployed_ids_[entry.service];
+      entry.candidate_id = round.candidate.id;
+      entry.error = round.error;
+      if (round.error) {
+        entry.phase = Phase::Blocked;
+        entry.reasons.push_back(round.error->message);
+        if (!report.failure) report.failure = round.error;
+        continue;
+      }
+      entry.planned = true;
+      entry.phase = round.plan.phase;
+      entry.reasons = round.plan.reasons;
+      entry.due = round.plan.due;
+      std::map<std::string, ServerRecordCount> counts;
+      for (const auto& [owner, observation] : round.observations) {
+        for (const ServerAnswer& answer : observation.answers) {
+          ServerRecordCount& count = counts[answer.server.describe()];
+          count.server = answer.server.describe();
+          count.records += answer.records.size();
+          if (answer.kind == AnswerKind::QueryFailed) ++count.failed_queries;
+        }
+      }
+      for (auto& [label, count] : counts)
+        entry.servers.push_back(count);
+      if (entry.phase == Phase::Blocked && options_.mode == RunMode::Execute) {
+        Error blocked{ErrorKind::Transient, "service " + entry.service + " is blocked: " +
+                                                fmt::format("{}", fmt::join(entry.reasons, "; ")) +
+                                                "; nothing was removed"};
+        entry.error = blocked;
+        if (!report.failure) report.failure = blocked;
+      }
+    }
+  }
+
+  // ---- dry run -----------------------------------------------------------------------------
+
+  /// Merges facts in memory and lists what `run` would do. False when the listing is complete.
+  bool dryRun(const std::vector<ServiceRound>& services, const RolloverPlan& plan,
+              RunReport& report) {
+    bool only_facts = true;
+    for (const RolloverAction& action : plan.actions) {
+      if (const auto* fact = std::get_if<RecordFact>(&action)) {
+        mergeRecordFact(dry_state_[fact->service].history[fact->owner], *fact);
+        continue;
+      }
+      only_facts = false;
+      ++report.actions_done;
+      const std::string service = serviceOf(action);
+      ports_.events.action(service, "would " + describeAction(services, action));
+    }
+    return only_facts;
+  }
+
+  static std::string serviceOf(const RolloverAction& action) {
+    return std::visit([](const auto& a) { return a.service; }, action);
+  }
+
+  std::string describeAction(const std::vector<ServiceRound>& services,
+                             const RolloverAction& action) {
+    const auto target = [&](const std::string& service_name) {
+      for (const ServiceRound& round : services)
+        if (round.service->name == service_name)
+          if (auto publisher = ports_.publishers.publisher(round.service->publisher))
+            return publisher->update_target.toString();
+      return std::string("?");
+    };
+    if (const auto* publish = std::get_if<PublishRecords>(&action)) {
+      std::vector<std::string> records;
+      for (const TlsaRecord& record : publish->records)
+        records.push_back(describeRecord(record));
+      return fmt::format("publish {} at {} via {}", fmt::join(records, ", "), publish->owner,
+                         target(publish->service));
+    }
+    if (const auto* retire = std::get_if<RetireRecords>(&action)) {
+      std::vector<std::string> records;
+      for (const TlsaRecord& record : retire->records)
+        records.push_back(describeRecord(record));
+      return fmt::format("retire {} at {} via {}", fmt::join(records, ", "), retire->owner,
+                         target(retire->service));
+    }
+    if (const auto* deploy = std::get_if<Deploy>(&action))
+      return "deploy " + shortId(deploy->candidate_id) + " for service " + deploy->service;
+    if (const auto* verify = std::get_if<Verify>(&action))
+      return "verify " + shortId(verify->candidate_id) + " for service " + verify->service;
+    return "record a fact";
+  }
+
+  // ---- execution ---------------------------------------------------------------------------
+
+  enum class Outcome { Continue, Reobserve, Stop };
+
+  /// A run of consecutive PublishRecords (or RetireRecords) for one zone: one UPDATE.
+  struct UpdateGroup {
+    std::string publisher;
+    std::string zone;
+    seconds ttl{0};
+    std::vector<const PublishRecords*> publishes;
+    std::vector<const RetireRecords*> retires;
+  };
+
+  ServiceRound* findRound(std::vector<ServiceRound>& services, const std::string& name) {
+    for (ServiceRound& round : services)
+      if (round.service->name == name) return &round;
+    return nullptr;
+  }
+
+  Outcome execute(std::vector<ServiceRound>& services, const RolloverPlan& plan,
+                  RunReport& report) {
+    const auto& actions = plan.actions;
+    for (std::size_t index = 0; index < actions.size();) {
+      const RolloverAction& action = actions[index];
+      if (const auto* fact = std::get_if<RecordFact>(&action)) {
+        if (auto recorded = ports_.store.recordFact(*fact); !recorded)
+          return stop(report, recorded.error());
+        ++index;
+        continue;
+      }
+      if (std::holds_alternative<PublishRecords>(action) ||
+          std::holds_alternative<RetireRecords>(action)) {
+        auto group = collectGroup(services, actions, index);
+        if (!group) return stop(report, group.error());
+        const Outcome outcome = std::get<0>(*group).publishes.empty()
+                                    ? retireGroup(services, std::get<0>(*group), report)
+                                    : publishGroup(services, std::get<0>(*group), report);
+        if (outcome != Outcome::Continue) return outcome;
+        index = std::get<1>(*group);
+        continue;
+      }
+      if (const auto* deploy = std::get_if<Deploy>(&action)) {
+        ServiceRound* round = findRound(services, deploy->service);
+        if (round == nullptr || !round->certificate || round->candidate.id != deploy->candidate_id)
+          return stop(report,
+                      Error{ErrorKind::Internal,
+                            "planned a deploy of an unknown candidate " + deploy->candidate_id});
+        const ports::DeployRequest request{*round->service, *round->certificate,
+                                           deploy->candidate_id};
+        if (auto deployed = ports_.deployer.deploy(request); !deployed)
+          return stop(report, deployed.error().withContext(
+                                  "deploying " + shortId(deploy->candidate_id) + " for service " +
+                                  deploy->service + " (the old certificate stays)"));
+        if (auto recorded =
+                ports_.store.recordDeployed(deploy->service, round->candidate, ports_.clock.now());
+            !recorded)
+          return stop(report, recorded.error());
+        ++report.actions_done;
+        ports_.events.action(deploy->service, "deployed " + shortId(deploy->candidate_id) +
+                                                  " for service " + deploy->service);
+        ++index;
+        continue;
+      }
+      if (const auto* verify = std::get_if<Verify>(&action)) {
+        // The policy never asks for it yet (verify_after_deploy = false): say so if it does.
+        ports_.events.log(LogLevel::Warning, verify->service,
+                          "verification was planned but probing arrives with issue 4; skipped");
+        ++index;
+        continue;
+      }
+      ++index;
+    }
+    return Outcome::Continue;
+  }
+
+  Outcome stop(RunReport& report, Error error) {
+    if (!report.failure) report.failure = std::move(error);
+    return Outcome::Stop;
+  }
+
+  Result<std::pair<UpdateGroup, std::size_t>> collectGroup(
+      std::vector<ServiceRound>& services, const std::vector<RolloverAction>& actions,
+      std::size_t index) {
+    UpdateGroup group;
+    const bool publishing = std::holds_alternative<PublishRecords>(actions[index]);
+    for (; index < actions.size(); ++index) {
+      const auto* publish = std::get_if<PublishRecords>(&actions[index]);
+      const auto* retire = std::get_if<RetireRecords>(&actions[index]);
+      if (publishing ? publish == nullptr : retire == nullptr) break;
+      const std::string& service_name = publishing ? publish->service : retire->service;
+      const std::string& owner = publishing ? publish->owner : retire->owner;
+      ServiceRound* round = findRound(services, service_name);
+      if (round == nullptr || !round->observations.contains(owner))
+        return fail(ErrorKind::Internal, "planned a change at unobserved owner " + owner);
+      const std::string& zone = round->observations.find(owner)->second.zone;
+      const seconds ttl = publishing ? publish->ttl : seconds(0);
+      if (group.zone.empty()) {
+        group.publisher = round->service->publisher;
+        group.zone = zone;
+        group.ttl = ttl;
+      } else if (group.zone != zone || group.publisher != round->service->publisher ||
+                 group.ttl != ttl) {
+        break;
+      }
+      if (publishing)
+        group.publishes.push_back(publish);
+      else
+        group.retires.push_back(retire);
+    }
+    return std::pair{std::move(group), index};
+  }
+
+  /// Ownership first, then one add-only UPDATE (crash-safe order, rollover_plan.hpp).
+  Outcome publishGroup(std::vector<ServiceRound>& services, const UpdateGroup& group,
+                       RunReport& report) {
+    auto publisher = ports_.publishers.publisher(group.publisher);
+    if (!publisher) return stop(report, publisher.error());
+    auto updater = ports_.publishers.updater(group.publisher);
+    if (!updater) return stop(report, updater.error());
+    for (const PublishRecords* publish : group.publishes)
+      if (auto owned =
+              ports_.store.addOwnedRecords(publish->service, publish->owner, publish->records);
+          !owned)
+        return stop(report, owned.error());
+    ports::UpdateRequest request;
+    request.server = publisher->update_target;
+    request.zone = group.zone;
+    request.ttl_seconds = static_cast<std::uint32_t>(group.ttl.count());
+    std::set<std::string> guarded;
+    for (const PublishRecords* publish : group.publishes) {
+      for (const TlsaRecord& record : publish->records)
+        request.additions.push_back(ports::TlsaRecordAt{publish->owner, record});
+      // Compare-and-swap against the primary's RRset as observed: the planner derived the
+      // cache window from it, so a concurrent change must make us look again, not add blindly.
+      const OwnerObservation& observation =
+          findRound(services, publish->service)->observations.find(publish->owner)->second;
+      if (observation.update_target_answer && guarded.insert(publish->owner).second) {
+        const ServerAnswer& seen = *observation.update_target_answer;
+        ports::UpdatePrerequisite prerequisite;
+        prerequisite.owner = publish->owner;
+        if (seen.kind == AnswerKind::Rrset) {
+          prerequisite.kind = ports::UpdatePrerequisite::Kind::TlsaRrsetEquals;
+          prerequisite.records = seen.records;
+          request.prerequisites.push_back(prerequisite);
+        } else if (seen.kind == AnswerKind::NoRrset) {
+          prerequisite.kind = ports::UpdatePrerequisite::Kind::TlsaRrsetAbsent;
+          request.prerequisites.push_back(prerequisite);
+        }
+      }
+    }
+    const auto applied = (*updater)->apply(request);
+    if (!applied) return updateFailed(applied.error(), "publishing at zone " + group.zone, report);
+    for (const PublishRecords* publish : group.publishes) {
+      ++report.actions_done;
+      for (const TlsaRecord& record : publish->records)
+        ports_.events.action(publish->service, "published " + describeRecord(record) + " at " +
+                                                   publish->owner + " via " +
+                                                   publisher->update_target.toString());
+    }
+    return Outcome::Continue;
+  }
+
+  /// One UPDATE with record-level deletions, then ownership dropped.
+  Outcome retireGroup(std::vector<ServiceRound>& /*services*/, const UpdateGroup& group,
+                      RunReport& report) {
+    auto publisher = ports_.publishers.publisher(group.publisher);
+    if (!publisher) return stop(report, publisher.error());
+    auto updater = ports_.publishers.updater(group.publisher);
+    if (!updater) return stop(report, updater.error());
+    ports::UpdateRequest request;
+    request.server = publisher->update_target;
+    request.zone = group.zone;
+    for (const RetireRecords* retire : group.retires)
+      for (const TlsaRecord& record : retire->records)
+        request.deletions.push_back(ports::TlsaRecordAt{retire->owner, record});
+    const auto applied = (*updater)->apply(request);
+    if (!applied) return updateFailed(applied.error(), "retiring at zone " + group.zone, report);
+    for (const RetireRecords* retire : group.retires) {
+      if (auto dropped =
+              ports_.store.removeOwnedRecords(retire->service, retire->owner, retire->records);
+          !dropped)
+        return stop(report, dropped.error());
+      ++report.actions_done;
+      for (const TlsaRecord& record : retire->records)
+        ports_.events.action(retire->service, "retired " + describeRecord(record) + " at " +
+                                                  retire->owner + " via " +
+                                                  publisher->update_target.toString());
+    }
+    return Outcome::Continue;
+  }
+
+  Outcome updateFailed(const Error& error, const std::string& what, RunReport& report) {
+    if (error.kind == ErrorKind::Ambiguous || error.kind == ErrorKind::PreconditionFailed) {
+      ports_.events.log(LogLevel::Warning, "",
+                        what + ": " + error.message + "; observing again before anything else");
+      last_unclear_ = error;
+      return Outcome::Reobserve;
+    }
+    return stop(report, error.withContext(what + " (the old records stay)"));
+  }
+
+  const config::Config& config_;
+  RunnerPorts& ports_;
+  const RunOptions& options_;
+  std::map<std::string, ports::ZoneApex, std::less<>> zones_;
+  std::map<std::string, std::vector<ports::AuthoritativeServer>, std::less<>> servers_;
+  std::map<std::string, ports::StoredService, std::less<>> dry_state_;
+  std::map<std::string, std::string, std::less<>> deployed_ids_;
+  std::optional<Error> last_unclear_;
+};
+
+}  // namespace
+
+Result<RunReport> runRollover(const config::Config& config, RunnerPorts& ports,
+                              const RunOptions& options) {
+  return Runner(config, ports, options).run();
+}
+
+}  // namespace daneguard::app

@@ -1,0 +1,21 @@
+// Port: loading the certificate a service should serve from where the operator's ACME client
+// writes it (config::CertificateSource: one PEM bundle, separate files, a certbot lineage).
+//
+// Guarantees of a successful load are those of adapters/openssl/pem_bundle.hpp: non-empty
+// chain, leaf first, each certificate signed by the next, private key matching the leaf.
+// Validity dates and host coverage are judged by the app, not here.
+#pragma once
+
+#include "core/config/config.hpp"
+#include "core/error.hpp"
+#include "core/loaded_certificate.hpp"
+
+namespace daneguard::ports {
+
+class CertificateLoader {
+ public:
+  virtual ~CertificateLoader() = default;
+  virtual Result<LoadedCertificate> load(const config::CertificateSource& source) = 0;
+};
+
+}  // namespace daneguard::ports

@@ -1,5 +1,5 @@
-// Where the CLI gets its Deployer: the one place the lead points at the hook runner
-// (src/adapters/process/ + src/adapters/deploy/) when the branches merge.
+// Where the CLI gets its Deployer: the hook runner (src/adapters/process/) with certificate
+// staging (src/adapters/deploy/). Later deploy modes (install, symlinks) plug in here.
 #pragma once
 
 #include <filesystem>

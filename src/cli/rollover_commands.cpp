@@ -15,6 +15,7 @@
 #include "adapters/certificates/pem_certificate_loader.hpp"
 #include "adapters/clock/system_clock.hpp"
 #include "adapters/config_toml/config_toml.hpp"
+#include "adapters/deploy/hook_staging.hpp"
 #include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/files/lock_file.hpp"
 #include "adapters/publishers/rfc2136_publisher_directory.hpp"
@@ -310,7 +311,10 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   std::optional<adapters::files::LockFile> lock;
   if (kind == CommandKind::Run) {
     std::error_code error;
-    fs::create_directories(state_dir, error);
+    // Private from the start: the state and staged certificate files live below it.
+    if (!fs::exists(state_dir, error) && fs::create_directories(state_dir, error)) {
+      fs::permissions(state_dir, fs::perms::owner_all, error);
+    }
     if (error)
       return fail(
           error == std::errc::permission_denied ? ErrorKind::Permission : ErrorKind::NotFound,
@@ -318,6 +322,10 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
     auto taken = adapters::files::LockFile::acquire(state_dir / "daneguard.lock");
     if (!taken) return fail(std::move(taken.error()));
     lock.emplace(std::move(*taken));
+    // Files staged for a hook by a run that crashed hold a private key: remove them first.
+    if (auto cleaned = adapters::deploy::removeStaleHookStaging(state_dir); !cleaned) {
+      return fail(std::move(cleaned.error()));
+    }
   }
 
   adapters::dns::LdnsDnsQuery query;

@@ -1,12 +1,13 @@
-// Placeholder until the SQLite StateStore adapter is merged (see the header).
 #include "cli/state_store_factory.hpp"
+
+#include "adapters/state/sqlite_state_store.hpp"
 
 namespace daneguard::cli {
 
 Result<std::unique_ptr<ports::StateStore>> openStateStore(const std::filesystem::path& state_dir) {
-  // TODO(merge): return the SQLite adapter for state_dir / "state.sqlite".
-  return fail(ErrorKind::Internal, "the state store under " + state_dir.string() +
-                                       " is not wired yet (the SQLite adapter arrives at merge)");
+  auto store = adapters::state::SqliteStateStore::open(state_dir);
+  if (!store) return fail(std::move(store.error()));
+  return std::unique_ptr<ports::StateStore>(std::move(*store));
 }
 
 }  // namespace daneguard::cli

@@ -1,5 +1,5 @@
-// Where the CLI gets its StateStore: the one place the lead points at the SQLite adapter
-// (src/adapters/state/) when the branches merge. Until then it fails with a clear message.
+// Where the CLI gets its StateStore: the SQLite adapter (src/adapters/state/) under the state
+// directory. One place, so that tests and future back ends change one function.
 #pragma once
 
 #include <filesystem>

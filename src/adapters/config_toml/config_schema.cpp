@@ -57,6 +57,44 @@ bool isValidName(std::string_view name) {
   return std::all_of(name.begin(), name.end(), ok) && name.front() != '.' && name.front() != '-';
 }
 
+bool isKeyNameCharacter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+/// TSIG key names are domain names; this catches a secret or a path written in their place.
+bool isPlausibleKeyName(std::string_view name) {
+  return !name.empty() && name.size() <= 253 &&
+         std::all_of(name.begin(), name.end(), isKeyNameCharacter);
+}
+
+bool isEnvironmentVariableCharacter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+bool isEnvironmentVariableName(std::string_view name) {
+  return !name.empty() && !(name.front() >= '0' && name.front() <= '9') &&
+         std::all_of(name.begin(), name.end(), isEnvironmentVariableCharacter);
+}
+
+/// `name` must be lower case.
+std::optional<config::TsigAlgorithm> knownTsigAlgorithm(const std::string& name) {
+  static const std::vector<std::pair<std::string, config::TsigAlgorithm>> kAlgorithms = {
+      {"hmac-sha1", config::TsigAlgorithm::HmacSha1},
+      {"hmac-sha224", config::TsigAlgorithm::HmacSha224},
+      {"hmac-sha256", config::TsigAlgorithm::HmacSha256},
+      {"hmac-sha384", config::TsigAlgorithm::HmacSha384},
+      {"hmac-sha512", config::TsigAlgorithm::HmacSha512}};
+  for (const auto& [known, value] : kAlgorithms)
+    if (name == known) return value;
+  return std::nullopt;
+}
+
+bool isValidLineageName(const std::string& lineage) {
+  return !lineage.empty() && lineage != "." && lineage != ".." &&
+         lineage.find('/') == std::string::npos && lineage.find('\0') == std::string::npos;
+}
+
 class Decoder {
  public:
   explicit Decoder(Diagnostics& diagnostics) : diagnostics_(diagnostics) {}
@@ -82,14 +120,51 @@ class Decoder {
   void publishers(const toml::table& table);
   std::optional<config::Publisher> publisher(const toml::table& table, const std::string& path);
   std::optional<config::Rfc2136Publisher> rfc2136(TableReader& reader);
+  /// What the tsig_* keys hold; "given" means the key is present, even with an invalid value.
+  struct TsigKeys {
+    bool inline_secret = false;
+    std::optional<std::string> key_file;
+    bool key_file_given = false;
+    std::optional<std::string> key_name;
+    std::optional<std::string> secret_file;
+    bool secret_file_given = false;
+    std::optional<std::string> secret_env;
+    std::optional<config::TsigAlgorithm> algorithm;
+  };
   std::optional<config::TsigCredentials> tsig(TableReader& reader);
+  TsigKeys readTsigKeys(TableReader& reader);
+  bool refuseInlineSecret(TableReader& reader);
+  std::optional<config::TsigAlgorithm> tsigAlgorithm(TableReader& reader);
+  std::optional<config::TsigCredentials> tsigKeyFile(TableReader& reader, const TsigKeys& keys);
+  std::optional<config::TsigCredentials> tsigNamedKey(TableReader& reader, const TsigKeys& keys);
   std::optional<config::ServerAddress> serverAddress(const toml::node& node,
                                                      const std::string& path,
                                                      std::optional<std::uint16_t> default_port);
   std::optional<config::Service> service(const toml::table& table, std::size_t index,
                                          ServiceSites& sites);
+  // Each decodes one key of a service into `service`; false when it is invalid or a required
+  // key is missing (the problem has then been reported).
+  bool serviceName(TableReader& reader, const std::string& path, config::Service& service,
+                   ServiceSites& sites);
+  bool serviceHosts(TableReader& reader, config::Service& service, ServiceSites& sites);
+  bool serviceHost(const toml::node& element, const std::string& element_path,
+                   config::Service& service, ServiceSites& sites);
+  bool servicePorts(TableReader& reader, config::Service& service);
+  bool servicePort(const toml::node& element, const std::string& element_path,
+                   config::Service& service);
+  bool serviceProtocol(TableReader& reader, config::Service& service);
+  bool serviceRecords(TableReader& reader, config::Service& service);
+  bool serviceRecord(const toml::node& element, const std::string& element_path,
+                     config::Service& service);
+  bool serviceTtl(TableReader& reader, config::Service& service);
+  bool servicePublisher(TableReader& reader, config::Service& service);
+  bool serviceCertificate(TableReader& reader, config::Service& service);
+  bool serviceDeploy(TableReader& reader, config::Service& service);
   std::optional<config::CertificateSource> certificate(const toml::table& table,
                                                        const std::string& path);
+  std::optional<config::CertificateSource> separateFiles(TableReader& reader,
+                                                         const std::string& path);
+  std::optional<config::CertificateSource> certbotLineage(TableReader& reader);
   std::optional<config::Deploy> deploy(const toml::table& table, const std::string& path);
   config::ProbeSettings probe(const toml::table& table, const std::string& path);
   std::optional<std::string> kindOf(TableReader& reader, const std::vector<std::string>& kinds,
@@ -291,8 +366,38 @@ std::optional<config::Rfc2136Publisher> Decoder::rfc2136(TableReader& reader) {
 }
 
 std::optional<config::TsigCredentials> Decoder::tsig(TableReader& reader) {
+  const TsigKeys keys = readTsigKeys(reader);
+  if (keys.key_file_given) return tsigKeyFile(reader, keys);
+  if (reader.find("tsig_key_name") == nullptr) {
+    if (keys.inline_secret) return std::nullopt;  // already explained
+    diagnostics_.add(reader.tablePosition(),
+                     fmt::format("{}: missing TSIG credentials: set tsig_key_file (a BIND key "
+                                 "file), or tsig_key_name with tsig_secret_file or "
+                                 "tsig_secret_env",
+                                 reader.path()));
+    return std::nullopt;
+  }
+  return tsigNamedKey(reader, keys);
+}
+
+// Every key is read (in this order, which is the order of the messages) before any is judged,
+// so that all their problems are reported in the same run.
+Decoder::TsigKeys Decoder::readTsigKeys(TableReader& reader) {
+  TsigKeys keys;
+  keys.inline_secret = refuseInlineSecret(reader);
+  keys.key_file = absolutePath(reader, "tsig_key_file", false);
+  keys.key_file_given = reader.find("tsig_key_file") != nullptr;
+  keys.key_name = reader.string("tsig_key_name");
+  keys.secret_file = absolutePath(reader, "tsig_secret_file", false);
+  keys.secret_file_given = reader.find("tsig_secret_file") != nullptr;
+  keys.secret_env = reader.string("tsig_secret_env");
+  keys.algorithm = tsigAlgorithm(reader);
+  return keys;
+}
+
+/// Returns whether tsig_secret is present.
+bool Decoder::refuseInlineSecret(TableReader& reader) {
   // Known (never reported as "unknown", whose suggestion would not help) and always refused.
-  // The other keys are still read so that their own problems are reported in the same run.
   const bool inline_secret = reader.find("tsig_secret") != nullptr;
   if (inline_secret) {
     reader.error("tsig_secret",
@@ -301,106 +406,78 @@ std::optional<config::TsigCredentials> Decoder::tsig(TableReader& reader) {
                  "by daneguard and name it with tsig_secret_file, or name an environment "
                  "variable holding it with tsig_secret_env");
   }
-  const auto key_file = absolutePath(reader, "tsig_key_file", false);
-  const bool key_file_given = reader.find("tsig_key_file") != nullptr;
-  const auto key_name = reader.string("tsig_key_name");
-  const auto secret_file = absolutePath(reader, "tsig_secret_file", false);
-  const bool secret_file_given = reader.find("tsig_secret_file") != nullptr;
-  const auto secret_env = reader.string("tsig_secret_env");
+  return inline_secret;
+}
+
+/// hmac-sha256 when tsig_algorithm is absent; nullopt (reported) when it is invalid.
+std::optional<config::TsigAlgorithm> Decoder::tsigAlgorithm(TableReader& reader) {
   const toml::node* algorithm_node = reader.find("tsig_algorithm");
+  if (algorithm_node == nullptr) return config::TsigAlgorithm::HmacSha256;
+  const auto text = expectString(*algorithm_node, reader.pathOf("tsig_algorithm"), diagnostics_);
+  if (!text) return std::nullopt;
+  std::string name(*text);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const auto algorithm = knownTsigAlgorithm(name);
+  if (name.rfind("hmac-md5", 0) == 0) {
+    reader.error("tsig_algorithm",
+                 "hmac-md5 is not accepted (MD5 is broken); create a new key with "
+                 "`tsig-keygen -a hmac-sha256 <name>` on the primary server");
+  } else if (!algorithm) {
+    reader.error("tsig_algorithm",
+                 fmt::format("unknown TSIG algorithm '{}' (supported: hmac-sha1, "
+                             "hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512)",
+                             printable(*text)));
+  }
+  return algorithm;
+}
 
-  std::optional<config::TsigAlgorithm> algorithm = config::TsigAlgorithm::HmacSha256;
-  if (algorithm_node != nullptr) {
-    algorithm.reset();
-    if (const auto text =
-            expectString(*algorithm_node, reader.pathOf("tsig_algorithm"), diagnostics_)) {
-      std::string name(*text);
-      std::transform(name.begin(), name.end(), name.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      static const std::vector<std::pair<std::string, config::TsigAlgorithm>> kAlgorithms = {
-          {"hmac-sha1", config::TsigAlgorithm::HmacSha1},
-          {"hmac-sha224", config::TsigAlgorithm::HmacSha224},
-          {"hmac-sha256", config::TsigAlgorithm::HmacSha256},
-          {"hmac-sha384", config::TsigAlgorithm::HmacSha384},
-          {"hmac-sha512", config::TsigAlgorithm::HmacSha512}};
-      for (const auto& [known, value] : kAlgorithms)
-        if (name == known) algorithm = value;
-      if (name.rfind("hmac-md5", 0) == 0) {
-        reader.error("tsig_algorithm",
-                     "hmac-md5 is not accepted (MD5 is broken); create a new key with "
-                     "`tsig-keygen -a hmac-sha256 <name>` on the primary server");
-      } else if (!algorithm) {
-        reader.error("tsig_algorithm",
-                     fmt::format("unknown TSIG algorithm '{}' (supported: hmac-sha1, "
-                                 "hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512)",
-                                 printable(*text)));
-      }
-    }
-  }
-
-  if (key_file_given) {
-    bool ok = key_file.has_value();
-    for (const std::string_view other :
-         {"tsig_key_name", "tsig_secret_file", "tsig_secret_env", "tsig_algorithm"}) {
-      if (reader.find(other) != nullptr) {
-        reader.error(other,
-                     "conflicts with tsig_key_file, which already names the key, its "
-                     "algorithm and its secret");
-        ok = false;
-      }
-    }
-    if (!ok || inline_secret) return std::nullopt;
-    return config::TsigKeyFile{*key_file};
-  }
-  if (reader.find("tsig_key_name") == nullptr) {
-    if (inline_secret) return std::nullopt;  // already explained
-    diagnostics_.add(reader.tablePosition(),
-                     fmt::format("{}: missing TSIG credentials: set tsig_key_file (a BIND key "
-                                 "file), or tsig_key_name with tsig_secret_file or "
-                                 "tsig_secret_env",
-                                 reader.path()));
-    return std::nullopt;
-  }
-  bool ok = key_name.has_value() && algorithm.has_value();
-  if (key_name) {
-    const bool plausible = !key_name->empty() && key_name->size() <= 253 &&
-                           std::all_of(key_name->begin(), key_name->end(), [](char c) {
-                             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-                           });
-    if (!plausible) {
-      reader.error("tsig_key_name",
-                   "TSIG key names are domain names (letters, digits, '-', '_' and '.')");
+std::optional<config::TsigCredentials> Decoder::tsigKeyFile(TableReader& reader,
+                                                            const TsigKeys& keys) {
+  bool ok = keys.key_file.has_value();
+  for (const std::string_view other :
+       {"tsig_key_name", "tsig_secret_file", "tsig_secret_env", "tsig_algorithm"}) {
+    if (reader.find(other) != nullptr) {
+      reader.error(other,
+                   "conflicts with tsig_key_file, which already names the key, its "
+                   "algorithm and its secret");
       ok = false;
     }
   }
+  if (!ok || keys.inline_secret) return std::nullopt;
+  return config::TsigKeyFile{*keys.key_file};
+}
+
+/// tsig_key_name with its secret in exactly one of a file or an environment variable.
+std::optional<config::TsigCredentials> Decoder::tsigNamedKey(TableReader& reader,
+                                                             const TsigKeys& keys) {
+  bool ok = keys.key_name.has_value() && keys.algorithm.has_value();
+  if (keys.key_name && !isPlausibleKeyName(*keys.key_name)) {
+    reader.error("tsig_key_name",
+                 "TSIG key names are domain names (letters, digits, '-', '_' and '.')");
+    ok = false;
+  }
   const bool env_given = reader.find("tsig_secret_env") != nullptr;
-  const bool both_given = secret_file_given && env_given;
-  const bool neither_given = !secret_file_given && !env_given;
-  if (both_given || (neither_given && !inline_secret)) {  // an inline secret is explained above
+  const bool both_given = keys.secret_file_given && env_given;
+  const bool neither_given = !keys.secret_file_given && !env_given;
+  if (both_given || (neither_given && !keys.inline_secret)) {  // inline: explained already
     diagnostics_.add(reader.positionOf("tsig_key_name"),
                      fmt::format("{}: set exactly one of tsig_secret_file and tsig_secret_env",
                                  reader.pathOf("tsig_key_name")));
     return std::nullopt;
   }
-  if (secret_env) {
-    const bool valid_variable = !secret_env->empty() &&
-                                !(secret_env->front() >= '0' && secret_env->front() <= '9') &&
-                                std::all_of(secret_env->begin(), secret_env->end(), [](char c) {
-                                  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                                         (c >= '0' && c <= '9') || c == '_';
-                                });
-    if (!valid_variable) {
-      reader.error("tsig_secret_env",
-                   "expected the name of an environment variable (letters, digits and '_'; "
-                   "the value not shown: the key names a secret)");
-      ok = false;
-    }
+  if (keys.secret_env && !isEnvironmentVariableName(*keys.secret_env)) {
+    reader.error("tsig_secret_env",
+                 "expected the name of an environment variable (letters, digits and '_'; "
+                 "the value not shown: the key names a secret)");
+    ok = false;
   }
-  if (!ok || inline_secret || (secret_file_given && !secret_file) || (env_given && !secret_env))
+  if (!ok || keys.inline_secret || (keys.secret_file_given && !keys.secret_file) ||
+      (env_given && !keys.secret_env))
     return std::nullopt;
-  if (secret_file) return config::TsigSecretFile{*key_name, *algorithm, *secret_file};
-  return config::TsigSecretEnvironment{*key_name, *algorithm, *secret_env};
+  if (keys.secret_file)
+    return config::TsigSecretFile{*keys.key_name, *keys.algorithm, *keys.secret_file};
+  return config::TsigSecretEnvironment{*keys.key_name, *keys.algorithm, *keys.secret_env};
 }
 
 std::optional<config::CertificateSource> Decoder::certificate(const toml::table& table,
@@ -411,53 +488,60 @@ std::optional<config::CertificateSource> Decoder::certificate(const toml::table&
   if (kind == "pem") {
     if (auto file = absolutePath(reader, "path", true)) result = config::PemBundleSource{*file};
   } else if (kind == "files") {
-    config::SeparateFilesSource files;
-    const auto key = absolutePath(reader, "key", true);
-    files.certificate = absolutePath(reader, "certificate", false);
-    files.chain = absolutePath(reader, "chain", false);
-    files.fullchain = absolutePath(reader, "fullchain", false);
-    const bool has_certificate = reader.find("certificate") != nullptr;
-    const bool has_chain = reader.find("chain") != nullptr;
-    const bool has_fullchain = reader.find("fullchain") != nullptr;
-    bool ok = key.has_value();
-    if (has_certificate == has_fullchain) {
-      diagnostics_.add(has_fullchain ? reader.positionOf("fullchain") : reader.tablePosition(),
-                       fmt::format("{}: set exactly one of 'certificate' (leaf only, with an "
-                                   "optional 'chain') and 'fullchain' (leaf then intermediates)",
-                                   path));
-      ok = false;
-    }
-    if (has_chain && has_fullchain) {
-      reader.error("chain", "'chain' goes with 'certificate'; 'fullchain' already holds it");
-      ok = false;
-    }
-    if (ok && (files.certificate || files.fullchain) && (!has_chain || files.chain)) {
-      files.key = *key;
-      result = files;
-    }
+    result = separateFiles(reader, path);
   } else if (kind == "certbot") {
-    config::CertbotLineageSource certbot;
-    const auto lineage = reader.string("lineage", true);
-    bool ok = lineage.has_value();
-    if (lineage &&
-        (lineage->empty() || *lineage == "." || *lineage == ".." ||
-         lineage->find('/') != std::string::npos || lineage->find('\0') != std::string::npos)) {
-      reader.error("lineage", fmt::format("expected a lineage name as in /etc/letsencrypt/live/"
-                                          "<name>, got '{}'",
-                                          printable(*lineage)));
-      ok = false;
-    }
-    if (auto dir = absolutePath(reader, "config_dir", false))
-      certbot.config_dir = *dir;
-    else if (reader.find("config_dir") != nullptr)
-      ok = false;
-    if (ok) {
-      certbot.lineage = *lineage;
-      result = certbot;
-    }
+    result = certbotLineage(reader);
   }
   reader.rejectUnknownKeys();
   return result;
+}
+
+std::optional<config::CertificateSource> Decoder::separateFiles(TableReader& reader,
+                                                                const std::string& path) {
+  config::SeparateFilesSource files;
+  const auto key = absolutePath(reader, "key", true);
+  files.certificate = absolutePath(reader, "certificate", false);
+  files.chain = absolutePath(reader, "chain", false);
+  files.fullchain = absolutePath(reader, "fullchain", false);
+  const bool has_certificate = reader.find("certificate") != nullptr;
+  const bool has_chain = reader.find("chain") != nullptr;
+  const bool has_fullchain = reader.find("fullchain") != nullptr;
+  bool ok = key.has_value();
+  if (has_certificate == has_fullchain) {
+    diagnostics_.add(has_fullchain ? reader.positionOf("fullchain") : reader.tablePosition(),
+                     fmt::format("{}: set exactly one of 'certificate' (leaf only, with an "
+                                 "optional 'chain') and 'fullchain' (leaf then intermediates)",
+                                 path));
+    ok = false;
+  }
+  if (has_chain && has_fullchain) {
+    reader.error("chain", "'chain' goes with 'certificate'; 'fullchain' already holds it");
+    ok = false;
+  }
+  // A path that is given but invalid has already been reported by absolutePath.
+  if (!ok || !(files.certificate || files.fullchain) || (has_chain && !files.chain))
+    return std::nullopt;
+  files.key = *key;
+  return files;
+}
+
+std::optional<config::CertificateSource> Decoder::certbotLineage(TableReader& reader) {
+  config::CertbotLineageSource certbot;
+  const auto lineage = reader.string("lineage", true);
+  bool ok = lineage.has_value();
+  if (lineage && !isValidLineageName(*lineage)) {
+    reader.error("lineage", fmt::format("expected a lineage name as in /etc/letsencrypt/live/"
+                                        "<name>, got '{}'",
+                                        printable(*lineage)));
+    ok = false;
+  }
+  if (auto dir = absolutePath(reader, "config_dir", false))
+    certbot.config_dir = *dir;
+  else if (reader.find("config_dir") != nullptr)
+    ok = false;
+  if (!ok) return std::nullopt;
+  certbot.lineage = *lineage;
+  return certbot;
 }
 
 std::optional<config::Deploy> Decoder::deploy(const toml::table& table, const std::string& path) {
@@ -528,188 +612,16 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
   const std::string path = fmt::format("services[{}]", index);
   TableReader reader(table, path, diagnostics_);
   config::Service service;
-  bool ok = true;
-  const auto fail_if = [&ok](bool failed) { ok = ok && !failed; };
-
-  if (const auto name = reader.string("name", true)) {
-    sites.name = reader.positionOf("name");
-    if (isValidName(*name)) {
-      service.name = *name;
-      reader.setLabel(fmt::format("{} (\"{}\")", path, *name));
-    } else {
-      reader.error("name", fmt::format("invalid service name '{}': use letters, digits, '-', "
-                                       "'_' and '.' (at most 64, not starting with '.' or '-')",
-                                       printable(*name)));
-      ok = false;
-    }
-  } else {
-    ok = false;
-  }
-
-  const toml::array* hosts = reader.array("hosts", true);
-  if (hosts && tooLong(reader, "hosts", *hosts, kMaxHostsPerService)) {
-    ok = false;
-  } else if (hosts) {
-    if (hosts->empty()) {
-      reader.error("hosts", "must list at least one host name");
-      ok = false;
-    }
-    for (std::size_t i = 0; i < hosts->size(); ++i) {
-      const toml::node& element = (*hosts)[i];
-      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("hosts"), i);
-      const auto text = expectString(element, element_path, diagnostics_);
-      if (!text) {
-        ok = false;
-        continue;
-      }
-      auto host = parseHostName(*text, true);
-      if (!host) {
-        diagnostics_.add(positionOf(element.source()),
-                         fmt::format("{}: {}", element_path, host.error().message));
-        ok = false;
-      } else if (std::find(service.hosts.begin(), service.hosts.end(), *host) !=
-                 service.hosts.end()) {
-        diagnostics_.add(positionOf(element.source()),
-                         fmt::format("{}: host '{}' is listed twice", element_path, *host));
-        ok = false;
-      } else {
-        service.hosts.push_back(*host);
-        sites.hosts.push_back(positionOf(element.source()));
-      }
-    }
-  } else {
-    ok = false;
-  }
-
-  const toml::array* ports = reader.array("ports", true);
-  if (ports && tooLong(reader, "ports", *ports, kMaxPortsPerService)) {
-    ok = false;
-  } else if (ports) {
-    if (ports->empty()) {
-      reader.error("ports", "must list at least one port");
-      ok = false;
-    }
-    for (std::size_t i = 0; i < ports->size(); ++i) {
-      const toml::node& element = (*ports)[i];
-      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("ports"), i);
-      const auto port = expectInteger(element, element_path, diagnostics_, "a port number 1-65535");
-      if (!port) {
-        ok = false;
-      } else if (*port < 1 || *port > 65535) {
-        diagnostics_.add(
-            positionOf(element.source()),
-            fmt::format("{}: expected a port number 1-65535, got {}", element_path, *port));
-        ok = false;
-      } else if (std::find(service.ports.begin(), service.ports.end(), *port) !=
-                 service.ports.end()) {
-        diagnostics_.add(positionOf(element.source()),
-                         fmt::format("{}: port {} is listed twice", element_path, *port));
-        ok = false;
-      } else {
-        service.ports.push_back(static_cast<std::uint16_t>(*port));
-      }
-    }
-  } else {
-    ok = false;
-  }
-
-  if (const auto protocol = reader.string("protocol")) {
-    if (*protocol == "tcp") {
-      service.protocol = config::TransportProtocol::Tcp;
-    } else if (*protocol == "udp") {
-      service.protocol = config::TransportProtocol::Udp;
-    } else if (*protocol == "sctp") {
-      service.protocol = config::TransportProtocol::Sctp;
-    } else {
-      reader.error("protocol", fmt::format("unknown protocol '{}' (supported: 'tcp', 'udp', "
-                                           "'sctp')",
-                                           printable(*protocol)));
-      ok = false;
-    }
-  } else {
-    fail_if(reader.find("protocol") != nullptr);
-  }
-
-  const toml::array* records = reader.array("records");
-  if (records && tooLong(reader, "records", *records, kMaxRecordsPerService)) {
-    ok = false;
-  } else if (records) {
-    service.records.clear();
-    if (records->empty()) {
-      reader.error("records", "must list at least one parameter triple; omit it for \"3 1 1\"");
-      ok = false;
-    }
-    for (std::size_t i = 0; i < records->size(); ++i) {
-      const toml::node& element = (*records)[i];
-      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("records"), i);
-      const auto text = expectString(element, element_path, diagnostics_);
-      if (!text) {
-        ok = false;
-        continue;
-      }
-      auto parameters = daneguard::parseTlsaParameters(*text);
-      if (!parameters) {
-        diagnostics_.add(positionOf(element.source()),
-                         fmt::format("{}: invalid TLSA parameters '{}': {}", element_path,
-                                     printable(*text), parameters.error().message));
-        ok = false;
-      } else if (std::find(service.records.begin(), service.records.end(), *parameters) !=
-                 service.records.end()) {
-        diagnostics_.add(positionOf(element.source()),
-                         fmt::format("{}: '{}' is listed twice", element_path, printable(*text)));
-        ok = false;
-      } else {
-        service.records.push_back(*parameters);
-      }
-    }
-  } else {
-    fail_if(reader.find("records") != nullptr);
-  }
-
-  if (const auto ttl = reader.integer("ttl")) {
-    if (*ttl < 1 || *ttl > kMaxTtl) {
-      reader.error("ttl", fmt::format("expected a TTL of 1-2147483647 seconds, got {}", *ttl));
-      ok = false;
-    } else {
-      service.ttl = static_cast<std::uint32_t>(*ttl);
-    }
-  } else {
-    fail_if(reader.find("ttl") != nullptr);
-  }
-
-  if (const auto publisher = reader.string("publisher", true)) {
-    if (std::find(declared_publishers_.begin(), declared_publishers_.end(), *publisher) ==
-        declared_publishers_.end()) {
-      std::string message = fmt::format("unknown publisher '{}'", printable(*publisher));
-      if (declared_publishers_.empty())
-        message += " (no [publishers.<name>] table is defined)";
-      else
-        message += fmt::format(" (defined: {})", joinQuoted(declared_publishers_));
-      if (const auto suggestion = closestMatch(*publisher, declared_publishers_))
-        message += fmt::format("; did you mean '{}'?", *suggestion);
-      reader.error("publisher", message);
-      ok = false;
-    }
-    service.publisher = *publisher;
-  } else {
-    ok = false;
-  }
-
-  if (const toml::table* source = reader.table("certificate", true)) {
-    auto decoded = certificate(*source, reader.pathOf("certificate"));
-    fail_if(!decoded);
-    if (decoded) service.certificate = *decoded;
-  } else {
-    ok = false;
-  }
-
-  if (const toml::table* method = reader.table("deploy", true)) {
-    auto decoded = deploy(*method, reader.pathOf("deploy"));
-    fail_if(!decoded);
-    if (decoded) service.deploy = *decoded;
-  } else {
-    ok = false;
-  }
+  // Every key is decoded even after a failure, so that one run reports all problems.
+  bool ok = serviceName(reader, path, service, sites);
+  ok = serviceHosts(reader, service, sites) && ok;
+  ok = servicePorts(reader, service) && ok;
+  ok = serviceProtocol(reader, service) && ok;
+  ok = serviceRecords(reader, service) && ok;
+  ok = serviceTtl(reader, service) && ok;
+  ok = servicePublisher(reader, service) && ok;
+  ok = serviceCertificate(reader, service) && ok;
+  ok = serviceDeploy(reader, service) && ok;
 
   if (const toml::table* settings = reader.table("probe"))
     service.probe = probe(*settings, reader.pathOf("probe"));
@@ -720,6 +632,195 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
 
   reader.rejectUnknownKeys();
   return ok ? std::optional(service) : std::nullopt;
+}
+
+bool Decoder::serviceName(TableReader& reader, const std::string& path, config::Service& service,
+                          ServiceSites& sites) {
+  const auto name = reader.string("name", true);
+  if (!name) return false;
+  sites.name = reader.positionOf("name");
+  if (!isValidName(*name)) {
+    reader.error("name", fmt::format("invalid service name '{}': use letters, digits, '-', "
+                                     "'_' and '.' (at most 64, not starting with '.' or '-')",
+                                     printable(*name)));
+    return false;
+  }
+  service.name = *name;
+  // Later messages name the service, which is easier to find than its index.
+  reader.setLabel(fmt::format("{} (\"{}\")", path, *name));
+  return true;
+}
+
+bool Decoder::serviceHosts(TableReader& reader, config::Service& service, ServiceSites& sites) {
+  const toml::array* hosts = reader.array("hosts", true);
+  if (hosts == nullptr || tooLong(reader, "hosts", *hosts, kMaxHostsPerService)) return false;
+  bool ok = true;
+  if (hosts->empty()) {
+    reader.error("hosts", "must list at least one host name");
+    ok = false;
+  }
+  for (std::size_t i = 0; i < hosts->size(); ++i) {
+    const std::string element_path = fmt::format("{}[{}]", reader.pathOf("hosts"), i);
+    ok = serviceHost((*hosts)[i], element_path, service, sites) && ok;
+  }
+  return ok;
+}
+
+bool Decoder::serviceHost(const toml::node& element, const std::string& element_path,
+                          config::Service& service, ServiceSites& sites) {
+  const auto text = expectString(element, element_path, diagnostics_);
+  if (!text) return false;
+  auto host = parseHostName(*text, true);
+  if (!host) {
+    diagnostics_.add(positionOf(element.source()),
+                     fmt::format("{}: {}", element_path, host.error().message));
+    return false;
+  }
+  if (std::find(service.hosts.begin(), service.hosts.end(), *host) != service.hosts.end()) {
+    diagnostics_.add(positionOf(element.source()),
+                     fmt::format("{}: host '{}' is listed twice", element_path, *host));
+    return false;
+  }
+  service.hosts.push_back(*host);
+  sites.hosts.push_back(positionOf(element.source()));
+  return true;
+}
+
+bool Decoder::servicePorts(TableReader& reader, config::Service& service) {
+  const toml::array* ports = reader.array("ports", true);
+  if (ports == nullptr || tooLong(reader, "ports", *ports, kMaxPortsPerService)) return false;
+  bool ok = true;
+  if (ports->empty()) {
+    reader.error("ports", "must list at least one port");
+    ok = false;
+  }
+  for (std::size_t i = 0; i < ports->size(); ++i) {
+    const std::string element_path = fmt::format("{}[{}]", reader.pathOf("ports"), i);
+    ok = servicePort((*ports)[i], element_path, service) && ok;
+  }
+  return ok;
+}
+
+bool Decoder::servicePort(const toml::node& element, const std::string& element_path,
+                          config::Service& service) {
+  const auto port = expectInteger(element, element_path, diagnostics_, "a port number 1-65535");
+  if (!port) return false;
+  if (*port < 1 || *port > 65535) {
+    diagnostics_.add(
+        positionOf(element.source()),
+        fmt::format("{}: expected a port number 1-65535, got {}", element_path, *port));
+    return false;
+  }
+  if (std::find(service.ports.begin(), service.ports.end(), *port) != service.ports.end()) {
+    diagnostics_.add(positionOf(element.source()),
+                     fmt::format("{}: port {} is listed twice", element_path, *port));
+    return false;
+  }
+  service.ports.push_back(static_cast<std::uint16_t>(*port));
+  return true;
+}
+
+bool Decoder::serviceProtocol(TableReader& reader, config::Service& service) {
+  const auto protocol = reader.string("protocol");
+  if (!protocol) return reader.find("protocol") == nullptr;  // absent keeps the default
+  if (*protocol == "tcp") {
+    service.protocol = config::TransportProtocol::Tcp;
+  } else if (*protocol == "udp") {
+    service.protocol = config::TransportProtocol::Udp;
+  } else if (*protocol == "sctp") {
+    service.protocol = config::TransportProtocol::Sctp;
+  } else {
+    reader.error("protocol", fmt::format("unknown protocol '{}' (supported: 'tcp', 'udp', "
+                                         "'sctp')",
+                                         printable(*protocol)));
+    return false;
+  }
+  return true;
+}
+
+bool Decoder::serviceRecords(TableReader& reader, config::Service& service) {
+  const toml::array* records = reader.array("records");
+  if (records == nullptr) return reader.find("records") == nullptr;  // absent keeps "3 1 1"
+  if (tooLong(reader, "records", *records, kMaxRecordsPerService)) return false;
+  service.records.clear();
+  bool ok = true;
+  if (records->empty()) {
+    reader.error("records", "must list at least one parameter triple; omit it for \"3 1 1\"");
+    ok = false;
+  }
+  for (std::size_t i = 0; i < records->size(); ++i) {
+    const std::string element_path = fmt::format("{}[{}]", reader.pathOf("records"), i);
+    ok = serviceRecord((*records)[i], element_path, service) && ok;
+  }
+  return ok;
+}
+
+bool Decoder::serviceRecord(const toml::node& element, const std::string& element_path,
+                            config::Service& service) {
+  const auto text = expectString(element, element_path, diagnostics_);
+  if (!text) return false;
+  auto parameters = daneguard::parseTlsaParameters(*text);
+  if (!parameters) {
+    diagnostics_.add(positionOf(element.source()),
+                     fmt::format("{}: invalid TLSA parameters '{}': {}", element_path,
+                                 printable(*text), parameters.error().message));
+    return false;
+  }
+  if (std::find(service.records.begin(), service.records.end(), *parameters) !=
+      service.records.end()) {
+    diagnostics_.add(positionOf(element.source()),
+                     fmt::format("{}: '{}' is listed twice", element_path, printable(*text)));
+    return false;
+  }
+  service.records.push_back(*parameters);
+  return true;
+}
+
+bool Decoder::serviceTtl(TableReader& reader, config::Service& service) {
+  const auto ttl = reader.integer("ttl");
+  if (!ttl) return reader.find("ttl") == nullptr;  // absent keeps the default
+  if (*ttl < 1 || *ttl > kMaxTtl) {
+    reader.error("ttl", fmt::format("expected a TTL of 1-2147483647 seconds, got {}", *ttl));
+    return false;
+  }
+  service.ttl = static_cast<std::uint32_t>(*ttl);
+  return true;
+}
+
+bool Decoder::servicePublisher(TableReader& reader, config::Service& service) {
+  const auto publisher = reader.string("publisher", true);
+  if (!publisher) return false;
+  service.publisher = *publisher;
+  if (std::find(declared_publishers_.begin(), declared_publishers_.end(), *publisher) !=
+      declared_publishers_.end())
+    return true;
+  std::string message = fmt::format("unknown publisher '{}'", printable(*publisher));
+  if (declared_publishers_.empty())
+    message += " (no [publishers.<name>] table is defined)";
+  else
+    message += fmt::format(" (defined: {})", joinQuoted(declared_publishers_));
+  if (const auto suggestion = closestMatch(*publisher, declared_publishers_))
+    message += fmt::format("; did you mean '{}'?", *suggestion);
+  reader.error("publisher", message);
+  return false;
+}
+
+bool Decoder::serviceCertificate(TableReader& reader, config::Service& service) {
+  const toml::table* source = reader.table("certificate", true);
+  if (source == nullptr) return false;
+  auto decoded = certificate(*source, reader.pathOf("certificate"));
+  if (!decoded) return false;
+  service.certificate = *decoded;
+  return true;
+}
+
+bool Decoder::serviceDeploy(TableReader& reader, config::Service& service) {
+  const toml::table* method = reader.table("deploy", true);
+  if (method == nullptr) return false;
+  auto decoded = deploy(*method, reader.pathOf("deploy"));
+  if (!decoded) return false;
+  service.deploy = *decoded;
+  return true;
 }
 
 void Decoder::checkAcrossServices(const std::vector<config::Service>& services,

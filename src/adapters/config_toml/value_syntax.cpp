@@ -46,6 +46,68 @@ Result<std::uint16_t> parsePort(std::string_view text) {
   return static_cast<std::uint16_t>(*value);
 }
 
+tl::unexpected<Error> badServerAddress(std::string_view text, std::string_view why) {
+  return fail(ErrorKind::Config,
+              fmt::format("invalid server address '{}': {}", printable(text), why));
+}
+
+/// A server address taken apart, before the port text is checked.
+struct SplitServerAddress {
+  std::string host;
+  std::optional<std::string_view> port_text;
+};
+
+/// "[2001:db8::1]" or "[2001:db8::1]:53".
+Result<SplitServerAddress> splitBracketedIpv6(std::string_view text) {
+  const auto close = text.find(']');
+  if (close == std::string_view::npos) return badServerAddress(text, "missing ']'");
+  SplitServerAddress split;
+  split.host = std::string(text.substr(1, close - 1));
+  if (!isIpLiteral(split.host, AF_INET6))
+    return badServerAddress(text, "not an IPv6 address inside [...]");
+  const std::string_view rest = text.substr(close + 1);
+  if (!rest.empty()) {
+    if (rest.front() != ':') return badServerAddress(text, "expected ':<port>' after ']'");
+    split.port_text = rest.substr(1);
+  }
+  return split;
+}
+
+/// A bare IPv6 address; a port would be ambiguous without brackets.
+Result<SplitServerAddress> splitBareIpv6(std::string_view text) {
+  if (!isIpLiteral(text, AF_INET6))
+    return badServerAddress(
+        text, "not an IPv6 address (write an address with a port as [2001:db8::1]:53)");
+  return SplitServerAddress{std::string(text), std::nullopt};
+}
+
+/// An IPv4 address or a host name, each optionally followed by ":<port>".
+Result<SplitServerAddress> splitHostAndPort(std::string_view text) {
+  const auto colon = text.find(':');
+  const std::string_view host = text.substr(0, colon);
+  SplitServerAddress split;
+  if (colon != std::string_view::npos) split.port_text = text.substr(colon + 1);
+  if (isIpLiteral(host, AF_INET)) {
+    split.host = std::string(host);
+    return split;
+  }
+  auto name = parseHostName(host, false);
+  if (!name) return fail(ErrorKind::Config, name.error().message);
+  split.host = std::move(*name);
+  return split;
+}
+
+Result<std::uint16_t> choosePort(std::string_view text, std::optional<std::string_view> port_text,
+                                 std::optional<std::uint16_t> default_port) {
+  if (port_text) {
+    auto port = parsePort(*port_text);
+    if (!port) return badServerAddress(text, port.error().message);
+    return *port;
+  }
+  if (default_port) return *default_port;
+  return badServerAddress(text, "a port is required (host:port)");
+}
+
 }  // namespace
 
 Result<std::chrono::seconds> parseDuration(std::string_view text) {
@@ -124,49 +186,16 @@ Result<std::string> parseHostName(std::string_view text, bool require_qualified)
 
 Result<config::ServerAddress> parseServerAddress(std::string_view text,
                                                  std::optional<std::uint16_t> default_port) {
-  const auto bad = [&](std::string_view why) {
-    return fail(ErrorKind::Config,
-                fmt::format("invalid server address '{}': {}", printable(text), why));
-  };
   if (text.empty()) return fail(ErrorKind::Config, "empty server address");
+  auto split = text.front() == '['                             ? splitBracketedIpv6(text)
+               : std::count(text.begin(), text.end(), ':') > 1 ? splitBareIpv6(text)
+                                                               : splitHostAndPort(text);
+  if (!split) return fail(split.error());
   config::ServerAddress address;
-  std::optional<std::string_view> port_text;
-  if (text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return bad("missing ']'");
-    address.host = std::string(text.substr(1, close - 1));
-    if (!isIpLiteral(address.host, AF_INET6)) return bad("not an IPv6 address inside [...]");
-    const std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return bad("expected ':<port>' after ']'");
-      port_text = rest.substr(1);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') > 1) {
-    // A bare IPv6 address; a port would be ambiguous without brackets.
-    if (!isIpLiteral(text, AF_INET6))
-      return bad("not an IPv6 address (write an address with a port as [2001:db8::1]:53)");
-    address.host = std::string(text);
-  } else {
-    const auto colon = text.find(':');
-    const std::string_view host = text.substr(0, colon);
-    if (colon != std::string_view::npos) port_text = text.substr(colon + 1);
-    if (isIpLiteral(host, AF_INET)) {
-      address.host = std::string(host);
-    } else {
-      auto name = parseHostName(host, false);
-      if (!name) return fail(ErrorKind::Config, name.error().message);
-      address.host = std::move(*name);
-    }
-  }
-  if (port_text) {
-    auto port = parsePort(*port_text);
-    if (!port) return bad(port.error().message);
-    address.port = *port;
-  } else if (default_port) {
-    address.port = *default_port;
-  } else {
-    return bad("a port is required (host:port)");
-  }
+  address.host = std::move(split->host);
+  auto port = choosePort(text, split->port_text, default_port);
+  if (!port) return fail(port.error());
+  address.port = *port;
   return address;
 }
 

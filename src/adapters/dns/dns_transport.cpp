@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -165,51 +166,68 @@ void onUdpReadable(ExchangeState& state, const TransportOptions& options) {
   }
 }
 
-void onTcpEvent(ExchangeState& state, const TransportOptions& options, short revents) {
-  if (state.phase == Phase::TcpConnecting) {
-    int socket_error = 0;
-    socklen_t length = sizeof socket_error;
-    ::getsockopt(state.fd.get(), SOL_SOCKET, SO_ERROR, &socket_error, &length);
-    if (socket_error != 0) {
-      failTry(state, options, std::string("TCP connect failed: ") + errnoText(socket_error));
-      return;
-    }
-    state.phase = Phase::TcpWriting;
+/// Returns false when the connection attempt failed; that try has then been ended.
+bool completeTcpConnect(ExchangeState& state, const TransportOptions& options) {
+  int socket_error = 0;
+  socklen_t length = sizeof socket_error;
+  ::getsockopt(state.fd.get(), SOL_SOCKET, SO_ERROR, &socket_error, &length);
+  if (socket_error != 0) {
+    failTry(state, options, std::string("TCP connect failed: ") + errnoText(socket_error));
+    return false;
   }
-  if (state.phase == Phase::TcpWriting && (revents & POLLOUT) != 0) {
-    const auto written = ::send(state.fd.get(), state.tcp_out.data() + state.tcp_written,
-                                state.tcp_out.size() - state.tcp_written, MSG_NOSIGNAL);
-    if (written < 0) {
-      if (errno != EAGAIN) failTry(state, options, std::string("TCP send: ") + errnoText(errno));
-      return;
-    }
-    state.outcome.request_sent = true;
-    state.tcp_written += static_cast<std::size_t>(written);
-    if (state.tcp_written == state.tcp_out.size()) state.phase = Phase::TcpReading;
+  state.phase = Phase::TcpWriting;
+  return true;
+}
+
+void onTcpWritable(ExchangeState& state, const TransportOptions& options) {
+  const auto written = ::send(state.fd.get(), state.tcp_out.data() + state.tcp_written,
+                              state.tcp_out.size() - state.tcp_written, MSG_NOSIGNAL);
+  if (written < 0) {
+    if (errno != EAGAIN) failTry(state, options, std::string("TCP send: ") + errnoText(errno));
     return;
   }
-  if (state.phase == Phase::TcpReading && (revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-    std::array<std::uint8_t, 4096> chunk{};
-    const auto received = ::recv(state.fd.get(), chunk.data(), chunk.size(), 0);
-    if (received < 0) {
-      if (errno != EAGAIN) failTry(state, options, std::string("TCP receive: ") + errnoText(errno));
-      return;
-    }
-    if (received == 0) {
-      failTry(state, options, "connection closed before a complete reply");
-      return;
-    }
-    state.tcp_in.insert(state.tcp_in.end(), chunk.begin(), chunk.begin() + received);
-    if (state.tcp_in.size() < 2) return;
-    const std::size_t expected = (static_cast<std::size_t>(state.tcp_in[0]) << 8) | state.tcp_in[1];
-    if (state.tcp_in.size() < expected + 2) return;
-    const ByteView reply(state.tcp_in.data() + 2, expected);
-    if (!replyMatchesRequest(state.exchange->request, reply)) {
-      failTry(state, options, "reply over TCP did not match the request");
-      return;
-    }
-    finish(state, ExchangeReply{Bytes(reply.begin(), reply.end()), true});
+  state.outcome.request_sent = true;
+  state.tcp_written += static_cast<std::size_t>(written);
+  if (state.tcp_written == state.tcp_out.size()) state.phase = Phase::TcpReading;
+}
+
+/// Finishes the exchange once tcp_in holds the whole length-prefixed reply; waits otherwise.
+void completeTcpReplyIfWhole(ExchangeState& state, const TransportOptions& options) {
+  if (state.tcp_in.size() < 2) return;
+  const std::size_t expected = (static_cast<std::size_t>(state.tcp_in[0]) << 8) | state.tcp_in[1];
+  if (state.tcp_in.size() < expected + 2) return;
+  const ByteView reply(state.tcp_in.data() + 2, expected);
+  if (!replyMatchesRequest(state.exchange->request, reply)) {
+    failTry(state, options, "reply over TCP did not match the request");
+    return;
   }
+  finish(state, ExchangeReply{Bytes(reply.begin(), reply.end()), true});
+}
+
+void onTcpReadable(ExchangeState& state, const TransportOptions& options) {
+  std::array<std::uint8_t, 4096> chunk{};
+  const auto received = ::recv(state.fd.get(), chunk.data(), chunk.size(), 0);
+  if (received < 0) {
+    if (errno != EAGAIN) failTry(state, options, std::string("TCP receive: ") + errnoText(errno));
+    return;
+  }
+  if (received == 0) {
+    failTry(state, options, "connection closed before a complete reply");
+    return;
+  }
+  state.tcp_in.insert(state.tcp_in.end(), chunk.begin(), chunk.begin() + received);
+  completeTcpReplyIfWhole(state, options);
+}
+
+void onTcpEvent(ExchangeState& state, const TransportOptions& options, short revents) {
+  // A finished connect falls through to writing in the same event: POLLOUT signalled both.
+  if (state.phase == Phase::TcpConnecting && !completeTcpConnect(state, options)) return;
+  if (state.phase == Phase::TcpWriting && (revents & POLLOUT) != 0) {
+    onTcpWritable(state, options);
+    return;
+  }
+  if (state.phase == Phase::TcpReading && (revents & (POLLIN | POLLHUP | POLLERR)) != 0)
+    onTcpReadable(state, options);
 }
 
 short pollEventsFor(const ExchangeState& state) {
@@ -251,6 +269,102 @@ unsigned char lowerAscii(unsigned char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
 }
 
+bool inFlight(const ExchangeState& state) {
+  return state.phase != Phase::NotStarted && state.phase != Phase::Done;
+}
+
+std::vector<ExchangeState> initialStates(std::span<const DnsExchange> exchanges) {
+  std::vector<ExchangeState> states(exchanges.size());
+  for (std::size_t i = 0; i < exchanges.size(); ++i) {
+    states[i].exchange = &exchanges[i];
+    states[i].use_tcp = exchanges[i].tcp_only;
+  }
+  return states;
+}
+
+/// Starts exchanges in order until `bound` are in flight; one that fails at once (unresolvable
+/// server, no socket) is finished and does not count against the bound.
+void startUpToBound(std::vector<ExchangeState>& states, std::size_t& next_to_start,
+                    std::size_t bound, const TransportOptions& options) {
+  auto in_flight = static_cast<std::size_t>(std::count_if(states.begin(), states.end(), inFlight));
+  while (in_flight < bound && next_to_start < states.size()) {
+    auto& state = states[next_to_start++];
+    auto address = resolveServer(state.exchange->server);
+    if (!address) {
+      finish(state, fail(address.error()));
+      continue;
+    }
+    state.address = *address;
+    startTry(state, options);
+    if (state.phase != Phase::Done) ++in_flight;
+  }
+}
+
+/// The sockets of the exchanges in flight, which exchange owns each, and the nearest deadline.
+struct PollSet {
+  std::vector<pollfd> fds;
+  std::vector<std::size_t> owners;
+  Clock::time_point earliest = Clock::time_point::max();
+};
+
+PollSet pollSetFor(const std::vector<ExchangeState>& states) {
+  PollSet set;
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    const auto& state = states[i];
+    if (!inFlight(state)) continue;
+    set.fds.push_back(pollfd{state.fd.get(), pollEventsFor(state), 0});
+    set.owners.push_back(i);
+    set.earliest = std::min(set.earliest, state.deadline);
+  }
+  return set;
+}
+
+void failAllUnfinished(std::vector<ExchangeState>& states, const std::string& message) {
+  for (auto& state : states)
+    if (state.phase != Phase::Done) finish(state, fail(ErrorKind::Internal, message));
+}
+
+/// Waits until a socket is ready or the nearest deadline passes, then handles what is ready.
+void pollAndDispatch(std::vector<ExchangeState>& states, PollSet& set,
+                     const TransportOptions& options) {
+  const auto wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(set.earliest - Clock::now());
+  // duration_cast truncates: +1 ms keeps poll() from waking just before the deadline and spinning.
+  const int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, wait.count() + 1));
+  const int ready = ::poll(set.fds.data(), set.fds.size(), timeout_ms);
+  if (ready < 0 && errno != EINTR)
+    failAllUnfinished(states, std::string("poll: ") + errnoText(errno));
+  for (std::size_t k = 0; ready > 0 && k < set.fds.size(); ++k) {
+    if (set.fds[k].revents == 0) continue;
+    auto& state = states[set.owners[k]];
+    if (state.phase == Phase::UdpWaiting) {
+      onUdpReadable(state, options);
+    } else if (state.phase != Phase::Done) {
+      onTcpEvent(state, options, set.fds[k].revents);
+    }
+  }
+}
+
+/// Starts the next try of each exchange whose deadline passed. The last failure is cleared so
+/// that a final message reports the timeout, not an earlier try's failure.
+void retryExpired(std::vector<ExchangeState>& states, const std::vector<std::size_t>& owners,
+                  const TransportOptions& options) {
+  const auto now = Clock::now();
+  for (const std::size_t index : owners) {
+    auto& state = states[index];
+    if (inFlight(state) && now >= state.deadline) {
+      state.fd.reset();
+      state.last_failure.clear();
+      startTry(state, options);
+    }
+  }
+}
+
+bool allDone(const std::vector<ExchangeState>& states) {
+  return std::all_of(states.begin(), states.end(),
+                     [](const ExchangeState& state) { return state.phase == Phase::Done; });
+}
+
 }  // namespace
 
 bool replyMatchesRequest(ByteView request, ByteView reply) {
@@ -277,76 +391,15 @@ std::string describeDuration(std::chrono::milliseconds duration) {
 
 std::vector<ExchangeOutcome> runExchanges(std::span<const DnsExchange> exchanges,
                                           const TransportOptions& options) {
-  std::vector<ExchangeState> states(exchanges.size());
-  for (std::size_t i = 0; i < exchanges.size(); ++i) {
-    states[i].exchange = &exchanges[i];
-    states[i].use_tcp = exchanges[i].tcp_only;
-  }
+  std::vector<ExchangeState> states = initialStates(exchanges);
   const std::size_t bound = options.max_in_flight == 0 ? 1 : options.max_in_flight;
   std::size_t next_to_start = 0;
-  std::size_t done = 0;
-  std::vector<pollfd> poll_fds;
-  std::vector<std::size_t> poll_owner;
-
-  while (done < states.size()) {
-    std::size_t in_flight = 0;
-    for (const auto& state : states)
-      if (state.phase != Phase::NotStarted && state.phase != Phase::Done) ++in_flight;
-    while (in_flight < bound && next_to_start < states.size()) {
-      auto& state = states[next_to_start++];
-      auto address = resolveServer(state.exchange->server);
-      if (!address) {
-        finish(state, fail(address.error()));
-      } else {
-        state.address = *address;
-        startTry(state, options);
-        if (state.phase != Phase::Done) ++in_flight;
-      }
-    }
-
-    poll_fds.clear();
-    poll_owner.clear();
-    auto earliest = Clock::time_point::max();
-    for (std::size_t i = 0; i < states.size(); ++i) {
-      auto& state = states[i];
-      if (state.phase == Phase::Done || state.phase == Phase::NotStarted) continue;
-      poll_fds.push_back(pollfd{state.fd.get(), pollEventsFor(state), 0});
-      poll_owner.push_back(i);
-      earliest = std::min(earliest, state.deadline);
-    }
-    if (!poll_fds.empty()) {
-      const auto wait =
-          std::chrono::duration_cast<std::chrono::milliseconds>(earliest - Clock::now());
-      const int timeout_ms = static_cast<int>(std::max<std::int64_t>(0, wait.count() + 1));
-      const int ready = ::poll(poll_fds.data(), poll_fds.size(), timeout_ms);
-      if (ready < 0 && errno != EINTR) {
-        for (auto& state : states)
-          if (state.phase != Phase::Done)
-            finish(state, fail(ErrorKind::Internal, std::string("poll: ") + errnoText(errno)));
-      }
-      for (std::size_t k = 0; ready > 0 && k < poll_fds.size(); ++k) {
-        if (poll_fds[k].revents == 0) continue;
-        auto& state = states[poll_owner[k]];
-        if (state.phase == Phase::UdpWaiting) {
-          onUdpReadable(state, options);
-        } else if (state.phase != Phase::Done) {
-          onTcpEvent(state, options, poll_fds[k].revents);
-        }
-      }
-      const auto now = Clock::now();
-      for (std::size_t index : poll_owner) {
-        auto& state = states[index];
-        if (state.phase != Phase::Done && state.phase != Phase::NotStarted &&
-            now >= state.deadline) {
-          state.fd.reset();
-          state.last_failure.clear();
-          startTry(state, options);
-        }
-      }
-    }
-    done = 0;
-    for (const auto& state : states)
-      if (state.phase == Phase::Done) ++done;
+  while (!allDone(states)) {
+    startUpToBound(states, next_to_start, bound, options);
+    PollSet set = pollSetFor(states);
+    if (set.fds.empty()) continue;
+    pollAndDispatch(states, set, options);
+    retryExpired(states, set.owners, options);
   }
 
   std::vector<ExchangeOutcome> outcomes;

@@ -151,138 +151,199 @@ std::uint64_t readUint48(const ldns_rdf* rdf, std::size_t offset) {
 
 constexpr const char* kReQuery = "outcome unknown, re-query before retrying";
 
-}  // namespace
+/// What every message about one UPDATE names.
+struct UpdateContext {
+  const ports::UpdateRequest& request;
+  std::string zone;    // canonical
+  std::string server;  // as operators write it
+  std::string what;    // "UPDATE of zone Z at S"
+  std::string key_text;
+  std::string_view algorithm;
+};
 
-Result<ports::UpdateOutcome> LdnsDnsUpdate::apply(const ports::UpdateRequest& request) {
-  const std::string zone = canonicalName(request.zone);
-  const std::string server = request.server.toString();
-  const std::string what = "UPDATE of zone " + zone + " at " + server;
+UpdateContext describeUpdate(const ports::UpdateRequest& request, const TsigKey& key) {
+  UpdateContext update{
+      request, canonicalName(request.zone),     request.server.toString(),
+      "",      "TSIG key '" + key.name() + "'", tsigAlgorithmName(key.algorithm())};
+  update.what = "UPDATE of zone " + update.zone + " at " + update.server;
+  return update;
+}
 
+/// The signed request; tsig and mac point into packet, for checking the reply's signature.
+struct SignedUpdate {
+  LdnsPktPtr packet;
+  const ldns_rr* tsig = nullptr;
+  const ldns_rdf* mac = nullptr;
+};
+
+Result<LdnsPktPtr> buildUpdatePacket(const UpdateContext& update) {
   LdnsRrListPtr prerequisites(ldns_rr_list_new());
   LdnsRrListPtr updates(ldns_rr_list_new());
   if (!prerequisites || !updates) return fail(ErrorKind::Internal, "out of memory");
-  if (auto built = buildPrerequisites(request, *prerequisites); !built)
-    return fail(built.error().withContext(what));
-  if (auto built = buildUpdates(request, *updates); !built)
-    return fail(built.error().withContext(what));
+  if (auto built = buildPrerequisites(update.request, *prerequisites); !built)
+    return fail(built.error().withContext(update.what));
+  if (auto built = buildUpdates(update.request, *updates); !built)
+    return fail(built.error().withContext(update.what));
 
-  auto zone_name = ldnsName(zone);
-  if (!zone_name) return fail(zone_name.error().withContext(what));
+  auto zone_name = ldnsName(update.zone);
+  if (!zone_name) return fail(zone_name.error().withContext(update.what));
   // Takes the zone rdf; clones the lists (they stay ours and are freed by their owners).
   LdnsPktPtr packet(ldns_update_pkt_new(zone_name->release(), LDNS_RR_CLASS_IN, prerequisites.get(),
                                         updates.get(), nullptr));
-  if (!packet) return fail(ErrorKind::Internal, "ldns could not build the " + what);
+  if (!packet) return fail(ErrorKind::Internal, "ldns could not build the " + update.what);
   ldns_pkt_set_id(packet.get(), randomMessageId());
+  return packet;
+}
 
-  const TsigSigner signer(key_);
-  if (auto signed_ok = signer.sign(*packet, options_.fudge_seconds); !signed_ok)
-    return fail(signed_ok.error().withContext(what));
-  const ldns_rr* request_tsig = ldns_pkt_tsig(packet.get());
-  const ldns_rdf* request_mac = request_tsig ? ldns_rr_rdf(request_tsig, kTsigMac) : nullptr;
-  if (request_mac == nullptr)
-    return fail(ErrorKind::Internal, "ldns produced no TSIG for the " + what);
+Result<SignedUpdate> buildSignedUpdate(const UpdateContext& update, const TsigSigner& signer,
+                                       std::uint16_t fudge_seconds) {
+  auto packet = buildUpdatePacket(update);
+  if (!packet) return fail(packet.error());
+  SignedUpdate signed_update{std::move(*packet)};
+  if (auto signed_ok = signer.sign(*signed_update.packet, fudge_seconds); !signed_ok)
+    return fail(signed_ok.error().withContext(update.what));
+  signed_update.tsig = ldns_pkt_tsig(signed_update.packet.get());
+  signed_update.mac = signed_update.tsig ? ldns_rr_rdf(signed_update.tsig, kTsigMac) : nullptr;
+  if (signed_update.mac == nullptr)
+    return fail(ErrorKind::Internal, "ldns produced no TSIG for the " + update.what);
+  return signed_update;
+}
 
+Result<Bytes> encodeWire(ldns_pkt& packet, const std::string& what) {
   std::uint8_t* wire = nullptr;
   std::size_t wire_size = 0;
-  const ldns_status encoded = ldns_pkt2wire(&wire, packet.get(), &wire_size);
+  const ldns_status encoded = ldns_pkt2wire(&wire, &packet, &wire_size);
   MallocBytesPtr owned_wire(wire);
   if (encoded != LDNS_STATUS_OK) {
     return fail(ErrorKind::Internal,
                 "cannot encode the " + what + ": " + ldns_get_errorstr_by_id(encoded));
   }
+  return Bytes(wire, wire + wire_size);
+}
 
-  const DnsExchange exchange{request.server, Bytes(wire, wire + wire_size), options_.tcp_only};
-  auto outcomes = runExchanges(std::span<const DnsExchange>(&exchange, 1), options_.transport);
+/// Sends the signed bytes (retries resend them unchanged). A transport failure after the
+/// request left is ambiguous: the server may have applied the update.
+Result<ExchangeReply> exchangeUpdate(const UpdateContext& update, Bytes wire,
+                                     const UpdateOptions& options) {
+  const DnsExchange exchange{update.request.server, std::move(wire), options.tcp_only};
+  auto outcomes = runExchanges(std::span<const DnsExchange>(&exchange, 1), options.transport);
   auto& outcome = outcomes.front();
-  if (!outcome.reply) {
-    const Error& error = outcome.reply.error();
-    if (outcome.request_sent && error.kind == ErrorKind::Transient) {
-      return fail(ErrorKind::Ambiguous, error.message + " sending UPDATE for zone " + zone +
-                                            " to " + server + " over " + outcome.transport + ": " +
-                                            kReQuery);
-    }
-    return fail(error.withContext(what));
+  if (outcome.reply) return std::move(*outcome.reply);
+  const Error& error = outcome.reply.error();
+  if (outcome.request_sent && error.kind == ErrorKind::Transient) {
+    return fail(ErrorKind::Ambiguous, error.message + " sending UPDATE for zone " + update.zone +
+                                          " to " + update.server + " over " + outcome.transport +
+                                          ": " + kReQuery);
   }
+  return fail(error.withContext(update.what));
+}
 
-  auto reply = parseMessage(outcome.reply->message, request.server);
-  if (!reply) {
-    return fail(ErrorKind::Ambiguous, reply.error().message + " (" + what + "): " + kReQuery);
+/// Other Data of a BADTIME reply carries the server's clock (RFC 8945 §5.2.3); the offset is
+/// shown when both times are known.
+std::string clockSkewDetail(const ldns_rr& request_tsig, const ldns_rr& reply_tsig,
+                            std::uint16_t fudge_seconds) {
+  const auto ours =
+      static_cast<std::int64_t>(readUint48(ldns_rr_rdf(&request_tsig, kTsigTimeSigned), 0));
+  const ldns_rdf* other = ldns_rr_rd_count(&reply_tsig) > kTsigOtherData
+                              ? ldns_rr_rdf(&reply_tsig, kTsigOtherData)
+                              : nullptr;
+  // ldns keeps the 2-byte length in front of Other Data.
+  const auto theirs = static_cast<std::int64_t>(readUint48(other, 2));
+  std::string detail = " (our clock and the server's differ by more than the " +
+                       std::to_string(fudge_seconds) + " s fudge";
+  if (theirs != 0 && ours != 0)
+    detail += "; server minus us = " + std::to_string(theirs - ours) + " s";
+  return detail;
+}
+
+/// The server rejected our signature: says which part of the key setup to check.
+tl::unexpected<Error> tsigRejection(const UpdateContext& update, DnsRcode rcode,
+                                    DnsRcode tsig_error, const ldns_rr& request_tsig,
+                                    const ldns_rr& reply_tsig, std::uint16_t fudge_seconds) {
+  const std::string prefix = update.key_text + " rejected by " + update.server + ": " +
+                             rcodeName(rcode) + "/" + rcodeName(tsig_error);
+  switch (tsig_error) {
+    case DnsRcode::BadSig:
+      return fail(ErrorKind::AuthFailure,
+                  prefix + " (the secret does not match the server's copy of the key)");
+    case DnsRcode::BadKey:
+      return fail(ErrorKind::AuthFailure, prefix +
+                                              " (the server does not know this key name with " +
+                                              std::string(update.algorithm) + ")");
+    case DnsRcode::BadTime:
+      return fail(ErrorKind::ClockSkew,
+                  prefix + clockSkewDetail(request_tsig, reply_tsig, fudge_seconds) +
+                      "; check NTP on both)");
+    default:
+      return fail(ErrorKind::AuthFailure, prefix);
   }
-  ldns_pkt& reply_packet = **reply;
+}
+
+/// Only a reply that verifies with our key can confirm the update; a rejection of our key is
+/// reported as such.
+Result<void> checkReplyTsig(const UpdateContext& update, const TsigSigner& signer,
+                            const SignedUpdate& sent, ldns_pkt& reply_packet, ByteView reply_wire,
+                            std::uint16_t fudge_seconds) {
   const auto rcode = static_cast<DnsRcode>(ldns_pkt_get_rcode(&reply_packet));
   const ldns_rr* reply_tsig = ldns_pkt_tsig(&reply_packet);
-  const std::string key_text = "TSIG key '" + key_.name() + "'";
-
   if (reply_tsig != nullptr && ldns_rr_rd_count(reply_tsig) > kTsigError) {
     const auto tsig_error =
         static_cast<DnsRcode>(ldns_rdf2native_int16(ldns_rr_rdf(reply_tsig, kTsigError)));
-    if (tsig_error != DnsRcode::NoError) {
-      const std::string prefix = key_text + " rejected by " + server + ": " + rcodeName(rcode) +
-                                 "/" + rcodeName(tsig_error);
-      switch (tsig_error) {
-        case DnsRcode::BadSig:
-          return fail(ErrorKind::AuthFailure,
-                      prefix + " (the secret does not match the server's copy of the key)");
-        case DnsRcode::BadKey:
-          return fail(ErrorKind::AuthFailure,
-                      prefix + " (the server does not know this key name with " +
-                          std::string(tsigAlgorithmName(key_.algorithm())) + ")");
-        case DnsRcode::BadTime: {
-          const auto ours =
-              static_cast<std::int64_t>(readUint48(ldns_rr_rdf(request_tsig, kTsigTimeSigned), 0));
-          const ldns_rdf* other = ldns_rr_rd_count(reply_tsig) > kTsigOtherData
-                                      ? ldns_rr_rdf(reply_tsig, kTsigOtherData)
-                                      : nullptr;
-          // Other Data of a BADTIME reply carries the server's clock (RFC 8945 §5.2.3); ldns
-          // keeps the 2-byte length in front of it.
-          const auto theirs = static_cast<std::int64_t>(readUint48(other, 2));
-          std::string detail = " (our clock and the server's differ by more than the " +
-                               std::to_string(options_.fudge_seconds) + " s fudge";
-          if (theirs != 0 && ours != 0)
-            detail += "; server minus us = " + std::to_string(theirs - ours) + " s";
-          return fail(ErrorKind::ClockSkew, prefix + detail + "; check NTP on both)");
-        }
-        default:
-          return fail(ErrorKind::AuthFailure, prefix);
-      }
-    }
-    if (!signer.verify(reply_packet, outcome.reply->message, *request_mac)) {
-      return fail(ErrorKind::Ambiguous, "the reply from " + server + " to the UPDATE of zone " +
-                                            zone + " fails TSIG verification with " + key_text +
+    if (tsig_error != DnsRcode::NoError)
+      return tsigRejection(update, rcode, tsig_error, *sent.tsig, *reply_tsig, fudge_seconds);
+    if (!signer.verify(reply_packet, reply_wire, *sent.mac)) {
+      return fail(ErrorKind::Ambiguous, "the reply from " + update.server +
+                                            " to the UPDATE of zone " + update.zone +
+                                            " fails TSIG verification with " + update.key_text +
                                             " (forged or corrupted; ignored): " + kReQuery);
     }
   } else if (rcode == DnsRcode::NoError) {
-    return fail(ErrorKind::Ambiguous, "unsigned NOERROR reply from " + server +
-                                          " to the signed UPDATE of zone " + zone +
+    return fail(ErrorKind::Ambiguous, "unsigned NOERROR reply from " + update.server +
+                                          " to the signed UPDATE of zone " + update.zone +
                                           " (cannot be trusted): " + kReQuery);
   }
+  return {};
+}
 
-  const std::string unsigned_note = reply_tsig == nullptr ? " (unsigned reply)" : "";
+const char* prerequisiteMeaning(DnsRcode rcode) {
+  switch (rcode) {
+    case DnsRcode::NxRrset:
+      return "a TLSA RRset that must exist is absent or differs";
+    case DnsRcode::YxRrset:
+      return "a TLSA RRset that must be absent exists";
+    case DnsRcode::NxDomain:
+      return "a name that must be in use is not";
+    default:
+      return "a name that must be unused is in use";
+  }
+}
+
+/// What the reply's rcode means for this UPDATE, once its signature has been checked.
+Result<ports::UpdateOutcome> outcomeOf(const UpdateContext& update, DnsRcode rcode,
+                                       bool signed_reply, bool over_tcp) {
+  const std::string& server = update.server;
+  const std::string& zone = update.zone;
+  const std::string unsigned_note = signed_reply ? "" : " (unsigned reply)";
   switch (rcode) {
     case DnsRcode::NoError:
-      return ports::UpdateOutcome{request.server, zone, request.additions.size(),
-                                  request.deletions.size(), outcome.reply->over_tcp};
+      return ports::UpdateOutcome{update.request.server, zone, update.request.additions.size(),
+                                  update.request.deletions.size(), over_tcp};
     case DnsRcode::NxRrset:
     case DnsRcode::YxRrset:
     case DnsRcode::NxDomain:
-    case DnsRcode::YxDomain: {
-      const char* meaning = rcode == DnsRcode::NxRrset
-                                ? "a TLSA RRset that must exist is absent or differs"
-                            : rcode == DnsRcode::YxRrset ? "a TLSA RRset that must be absent exists"
-                            : rcode == DnsRcode::NxDomain ? "a name that must be in use is not"
-                                                          : "a name that must be unused is in use";
-      return fail(ErrorKind::PreconditionFailed,
-                  "prerequisite failed at " + server + " for zone " + zone + ": " +
-                      rcodeName(rcode) + " (" + meaning + "); nothing was changed" + unsigned_note);
-    }
+    case DnsRcode::YxDomain:
+      return fail(ErrorKind::PreconditionFailed, "prerequisite failed at " + server + " for zone " +
+                                                     zone + ": " + rcodeName(rcode) + " (" +
+                                                     prerequisiteMeaning(rcode) +
+                                                     "); nothing was changed" + unsigned_note);
     case DnsRcode::Refused:
       return fail(ErrorKind::Rejected, server + " refused the update for zone " + zone +
-                                           ": REFUSED (" + key_text +
+                                           ": REFUSED (" + update.key_text +
                                            " is not allowed to change these records "
                                            "there; check allow-update/update-policy)" +
                                            unsigned_note);
     case DnsRcode::NotZone: {
-      const std::string outside = firstOwnerOutside(request);
+      const std::string outside = firstOwnerOutside(update.request);
       return fail(ErrorKind::Rejected,
                   "NOTZONE: " + (outside.empty() ? std::string("a record") : outside) +
                       " is not in zone " + zone + " (" + server + ")" + unsigned_note);
@@ -298,6 +359,32 @@ Result<ports::UpdateOutcome> LdnsDnsUpdate::apply(const ports::UpdateRequest& re
                                                     " to the UPDATE of zone " + zone +
                                                     unsigned_note);
   }
+}
+
+}  // namespace
+
+Result<ports::UpdateOutcome> LdnsDnsUpdate::apply(const ports::UpdateRequest& request) {
+  const UpdateContext update = describeUpdate(request, key_);
+  const TsigSigner signer(key_);
+  auto sent = buildSignedUpdate(update, signer, options_.fudge_seconds);
+  if (!sent) return fail(sent.error());
+  auto wire = encodeWire(*sent->packet, update.what);
+  if (!wire) return fail(wire.error());
+  auto exchanged = exchangeUpdate(update, std::move(*wire), options_);
+  if (!exchanged) return fail(exchanged.error());
+
+  auto reply = parseMessage(exchanged->message, request.server);
+  if (!reply) {
+    return fail(ErrorKind::Ambiguous,
+                reply.error().message + " (" + update.what + "): " + kReQuery);
+  }
+  ldns_pkt& reply_packet = **reply;
+  if (auto trusted = checkReplyTsig(update, signer, *sent, reply_packet, exchanged->message,
+                                    options_.fudge_seconds);
+      !trusted)
+    return fail(trusted.error());
+  const auto rcode = static_cast<DnsRcode>(ldns_pkt_get_rcode(&reply_packet));
+  return outcomeOf(update, rcode, ldns_pkt_tsig(&reply_packet) != nullptr, exchanged->over_tcp);
 }
 
 }  // namespace daneguard::adapters::dns

@@ -52,58 +52,15 @@ class KeyFileLexer {
       : text_(text), origin_(std::move(origin)) {}
 
   Result<Token> next() {
-    for (;;) {
-      while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) {
-        if (text_[pos_] == '\n') ++line_;
-        ++pos_;
-      }
-      if (pos_ >= text_.size()) return Token{Token::Kind::End, "", line_};
-      const char c = text_[pos_];
-      if (c == '#' || (c == '/' && peek(1) == '/')) {
-        while (pos_ < text_.size() && text_[pos_] != '\n')
-          ++pos_;
-        continue;
-      }
-      if (c == '/' && peek(1) == '*') {
-        const int start_line = line_;
-        pos_ += 2;
-        while (pos_ < text_.size() && !(text_[pos_] == '*' && peek(1) == '/')) {
-          if (text_[pos_] == '\n') ++line_;
-          ++pos_;
-        }
-        if (pos_ >= text_.size()) return error(start_line, "comment opened here is never closed");
-        pos_ += 2;
-        continue;
-      }
-      break;
-    }
+    if (auto skipped = skipSpaceAndComments(); !skipped) return fail(skipped.error());
+    if (pos_ >= text_.size()) return Token{Token::Kind::End, "", line_};
     const char c = text_[pos_];
     if (c == '{' || c == '}' || c == ';') {
       ++pos_;
       return Token{Token::Kind::Punctuation, std::string(1, c), line_};
     }
-    if (c == '"') {
-      const int start_line = line_;
-      std::string value;
-      ++pos_;
-      while (pos_ < text_.size() && text_[pos_] != '"') {
-        if (text_[pos_] == '\n') ++line_;
-        if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
-        value.push_back(text_[pos_++]);
-      }
-      if (pos_ >= text_.size()) {
-        wipeString(value);
-        return error(start_line, "quoted string opened here is never closed");
-      }
-      ++pos_;
-      return Token{Token::Kind::Quoted, std::move(value), start_line};
-    }
-    std::string word;
-    while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_])) &&
-           text_[pos_] != '{' && text_[pos_] != '}' && text_[pos_] != ';' && text_[pos_] != '"') {
-      word.push_back(text_[pos_++]);
-    }
-    return Token{Token::Kind::Word, std::move(word), line_};
+    if (c == '"') return quotedString();
+    return word();
   }
 
   tl::unexpected<Error> error(int line, std::string_view why) const {
@@ -111,6 +68,76 @@ class KeyFileLexer {
   }
 
  private:
+  // BIND accepts '#', '//' and '/* */' comments; only an unclosed block comment is an error.
+  Result<void> skipSpaceAndComments() {
+    for (;;) {
+      skipWhitespace();
+      if (pos_ >= text_.size()) return {};
+      const char c = text_[pos_];
+      if (c == '#' || (c == '/' && peek(1) == '/')) {
+        skipToEndOfLine();
+      } else if (c == '/' && peek(1) == '*') {
+        if (auto closed = skipBlockComment(); !closed) return closed;
+      } else {
+        return {};
+      }
+    }
+  }
+
+  void skipWhitespace() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) {
+      if (text_[pos_] == '\n') ++line_;
+      ++pos_;
+    }
+  }
+
+  void skipToEndOfLine() {
+    while (pos_ < text_.size() && text_[pos_] != '\n')
+      ++pos_;
+  }
+
+  Result<void> skipBlockComment() {
+    const int start_line = line_;
+    pos_ += 2;
+    while (pos_ < text_.size() && !(text_[pos_] == '*' && peek(1) == '/')) {
+      if (text_[pos_] == '\n') ++line_;
+      ++pos_;
+    }
+    if (pos_ >= text_.size()) return error(start_line, "comment opened here is never closed");
+    pos_ += 2;
+    return {};
+  }
+
+  // The value may be a secret: it is wiped before an error leaves it behind.
+  Result<Token> quotedString() {
+    const int start_line = line_;
+    std::string value;
+    ++pos_;
+    while (pos_ < text_.size() && text_[pos_] != '"') {
+      if (text_[pos_] == '\n') ++line_;
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      value.push_back(text_[pos_++]);
+    }
+    if (pos_ >= text_.size()) {
+      wipeString(value);
+      return error(start_line, "quoted string opened here is never closed");
+    }
+    ++pos_;
+    return Token{Token::Kind::Quoted, std::move(value), start_line};
+  }
+
+  static bool endsWord(char c) {
+    return std::isspace(static_cast<unsigned char>(c)) || c == '{' || c == '}' || c == ';' ||
+           c == '"';
+  }
+
+  Token word() {
+    std::string text;
+    while (pos_ < text_.size() && !endsWord(text_[pos_]))
+      text.push_back(text_[pos_++]);
+    return Token{Token::Kind::Word, std::move(text), line_};
+  }
+
   char peek(std::size_t ahead) const {
     return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
   }
@@ -164,6 +191,86 @@ Result<void> expectPunctuation(KeyFileLexer& lexer, char which, std::string_view
   return {};
 }
 
+Result<void> parseAlgorithmValue(const KeyFileLexer& lexer, ParsedKey& key, const Token& clause,
+                                 const Token& value) {
+  if (value.kind != Token::Kind::Word && value.kind != Token::Kind::Quoted)
+    return lexer.error(value.line, "expected an algorithm name, found " + describeToken(value));
+  if (key.algorithm) return lexer.error(clause.line, "key '" + key.name + "' has two algorithms");
+  if (auto known = parseTsigAlgorithm(value.text); !known)
+    return lexer.error(value.line, "key '" + key.name + "': " + known.error().message);
+  key.algorithm = value.text;
+  return {};
+}
+
+// Every path wipes the token's copy of the secret, so none outlives the parse.
+Result<void> parseSecretValue(const KeyFileLexer& lexer, ParsedKey& key, const Token& clause,
+                              Token& value) {
+  if (value.kind != Token::Kind::Quoted) {
+    if (value.kind == Token::Kind::Word) wipeString(value.text);
+    return lexer.error(value.line,
+                       "the secret of key '" + key.name + "' must be a quoted base64 string");
+  }
+  if (key.secret) {
+    wipeString(value.text);
+    return lexer.error(clause.line, "key '" + key.name + "' has two secrets");
+  }
+  if (auto valid = validateBase64Secret(value.text); !valid) {
+    wipeString(value.text);
+    return lexer.error(value.line, "the secret of key '" + key.name + "' " + valid.error().message);
+  }
+  key.secret = std::move(value.text);
+  wipeString(value.text);
+  return {};
+}
+
+/// One `algorithm NAME;` or `secret "BASE64";` clause; `clause` is its first token.
+Result<void> parseKeyClause(KeyFileLexer& lexer, ParsedKey& key, const Token& clause) {
+  const std::string keyword = clause.kind == Token::Kind::Word ? lowerCase(clause.text) : "";
+  if (keyword != "algorithm" && keyword != "secret") {
+    return lexer.error(clause.line, "expected 'algorithm' or 'secret' in key '" + key.name +
+                                        "', found " + describeToken(clause));
+  }
+  auto value = lexer.next();
+  if (!value) return fail(value.error());
+  auto parsed = keyword == "algorithm" ? parseAlgorithmValue(lexer, key, clause, *value)
+                                       : parseSecretValue(lexer, key, clause, *value);
+  if (!parsed) return parsed;
+  return expectPunctuation(lexer, ';', "after the value");
+}
+
+/// The clauses between a key's braces, through the closing '}'.
+Result<void> parseKeyBody(KeyFileLexer& lexer, ParsedKey& key) {
+  for (;;) {
+    auto clause = lexer.next();
+    if (!clause) return fail(clause.error());
+    if (clause->kind == Token::Kind::Punctuation && clause->text == "}") return {};
+    if (clause->kind == Token::Kind::End) {
+      return lexer.error(key.line, "key '" + key.name + "' opened here is missing its '}'");
+    }
+    if (auto parsed = parseKeyClause(lexer, key, *clause); !parsed) return parsed;
+  }
+}
+
+/// `NAME { ... };` following the word 'key' on `line`; appends the complete key to `keys`.
+Result<void> parseKeyStatement(KeyFileLexer& lexer, int line, std::vector<ParsedKey>& keys) {
+  ParsedKey key;
+  key.line = line;
+  auto name = lexer.next();
+  if (!name) return fail(name.error());
+  if (name->kind != Token::Kind::Word && name->kind != Token::Kind::Quoted) {
+    return lexer.error(name->line,
+                       "expected a key name after 'key', found " + describeToken(*name));
+  }
+  key.name = name->text;
+  if (auto ok = expectPunctuation(lexer, '{', "after the key name"); !ok) return ok;
+  if (auto body = parseKeyBody(lexer, key); !body) return body;
+  if (auto ok = expectPunctuation(lexer, ';', "after the key's '}'"); !ok) return ok;
+  if (!key.algorithm) return lexer.error(key.line, "key '" + key.name + "' has no 'algorithm'");
+  if (!key.secret) return lexer.error(key.line, "key '" + key.name + "' has no 'secret'");
+  keys.push_back(std::move(key));
+  return {};
+}
+
 Result<std::vector<ParsedKey>> parseKeyFile(std::string_view text, const std::string& origin) {
   KeyFileLexer lexer(text, origin);
   std::vector<ParsedKey> keys;
@@ -174,69 +281,42 @@ Result<std::vector<ParsedKey>> parseKeyFile(std::string_view text, const std::st
     if (token->kind != Token::Kind::Word || lowerCase(token->text) != "key") {
       return lexer.error(token->line, "expected a 'key' statement, found " + describeToken(*token));
     }
-    ParsedKey key;
-    key.line = token->line;
-    auto name = lexer.next();
-    if (!name) return fail(name.error());
-    if (name->kind != Token::Kind::Word && name->kind != Token::Kind::Quoted) {
-      return lexer.error(name->line,
-                         "expected a key name after 'key', found " + describeToken(*name));
-    }
-    key.name = name->text;
-    if (auto ok = expectPunctuation(lexer, '{', "after the key name"); !ok) return fail(ok.error());
-    for (;;) {
-      auto clause = lexer.next();
-      if (!clause) return fail(clause.error());
-      if (clause->kind == Token::Kind::Punctuation && clause->text == "}") break;
-      if (clause->kind == Token::Kind::End) {
-        return lexer.error(key.line, "key '" + key.name + "' opened here is missing its '}'");
-      }
-      const std::string keyword = clause->kind == Token::Kind::Word ? lowerCase(clause->text) : "";
-      if (keyword != "algorithm" && keyword != "secret") {
-        return lexer.error(clause->line, "expected 'algorithm' or 'secret' in key '" + key.name +
-                                             "', found " + describeToken(*clause));
-      }
-      auto value = lexer.next();
-      if (!value) return fail(value.error());
-      if (keyword == "algorithm") {
-        if (value->kind != Token::Kind::Word && value->kind != Token::Kind::Quoted) {
-          return lexer.error(value->line,
-                             "expected an algorithm name, found " + describeToken(*value));
-        }
-        if (key.algorithm)
-          return lexer.error(clause->line, "key '" + key.name + "' has two algorithms");
-        if (auto known = parseTsigAlgorithm(value->text); !known) {
-          return lexer.error(value->line, "key '" + key.name + "': " + known.error().message);
-        }
-        key.algorithm = value->text;
-      } else {
-        if (value->kind != Token::Kind::Quoted) {
-          if (value->kind == Token::Kind::Word) wipeString(value->text);
-          return lexer.error(value->line,
-                             "the secret of key '" + key.name + "' must be a quoted base64 string");
-        }
-        if (key.secret) {
-          wipeString(value->text);
-          return lexer.error(clause->line, "key '" + key.name + "' has two secrets");
-        }
-        if (auto valid = validateBase64Secret(value->text); !valid) {
-          wipeString(value->text);
-          return lexer.error(value->line,
-                             "the secret of key '" + key.name + "' " + valid.error().message);
-        }
-        key.secret = std::move(value->text);
-        wipeString(value->text);
-      }
-      if (auto ok = expectPunctuation(lexer, ';', "after the value"); !ok) return fail(ok.error());
-    }
-    if (auto ok = expectPunctuation(lexer, ';', "after the key's '}'"); !ok)
-      return fail(ok.error());
-    if (!key.algorithm) return lexer.error(key.line, "key '" + key.name + "' has no 'algorithm'");
-    if (!key.secret) return lexer.error(key.line, "key '" + key.name + "' has no 'secret'");
-    keys.push_back(std::move(key));
+    if (auto parsed = parseKeyStatement(lexer, token->line, keys); !parsed)
+      return fail(parsed.error());
   }
   if (keys.empty()) return fail(ErrorKind::Config, origin + ": no 'key' statement found");
   return keys;
+}
+
+/// Key names compare as DNS names: case-insensitive, with or without the final dot.
+std::string comparableKeyName(std::string_view name) {
+  std::string comparable = lowerCase(name);
+  if (!comparable.empty() && comparable.back() == '.') comparable.pop_back();
+  return comparable;
+}
+
+/// Without a name the file must hold exactly one key, or the choice would be a guess.
+Result<const ParsedKey*> onlyKey(const std::vector<ParsedKey>& keys, const std::string& origin) {
+  if (keys.size() > 1) {
+    std::string names;
+    for (const auto& key : keys)
+      names += (names.empty() ? "'" : ", '") + key.name + "'";
+    return fail(ErrorKind::Config,
+                origin + " holds several keys (" + names + "): name the one to use");
+  }
+  return &keys.front();
+}
+
+/// The last key with that name, as BIND would use it.
+Result<const ParsedKey*> keyNamed(const std::vector<ParsedKey>& keys, std::string_view key_name,
+                                  const std::string& origin) {
+  const std::string wanted = comparableKeyName(key_name);
+  const ParsedKey* chosen = nullptr;
+  for (const auto& key : keys)
+    if (comparableKeyName(key.name) == wanted) chosen = &key;
+  if (chosen == nullptr)
+    return fail(ErrorKind::Config, origin + ": no key named '" + std::string(key_name) + "'");
+  return chosen;
 }
 
 }  // namespace
@@ -348,31 +428,12 @@ Result<TsigKey> TsigKey::fromBindKeyText(std::string_view text, std::string_view
   const std::string origin_text(origin);
   auto keys = parseKeyFile(text, origin_text);
   if (!keys) return fail(keys.error());
-  const ParsedKey* chosen = nullptr;
-  if (key_name.empty()) {
-    if (keys->size() > 1) {
-      std::string names;
-      for (const auto& key : *keys)
-        names += (names.empty() ? "'" : ", '") + key.name + "'";
-      return fail(ErrorKind::Config,
-                  origin_text + " holds several keys (" + names + "): name the one to use");
-    }
-    chosen = &keys->front();
-  } else {
-    std::string wanted = lowerCase(key_name);
-    if (!wanted.empty() && wanted.back() == '.') wanted.pop_back();
-    for (const auto& key : *keys) {
-      std::string candidate = lowerCase(key.name);
-      if (!candidate.empty() && candidate.back() == '.') candidate.pop_back();
-      if (candidate == wanted) chosen = &key;
-    }
-    if (chosen == nullptr) {
-      return fail(ErrorKind::Config,
-                  origin_text + ": no key named '" + std::string(key_name) + "'");
-    }
-  }
-  return create(chosen->name, *chosen->algorithm, *chosen->secret,
-                origin_text + ":" + std::to_string(chosen->line));
+  auto chosen =
+      key_name.empty() ? onlyKey(*keys, origin_text) : keyNamed(*keys, key_name, origin_text);
+  if (!chosen) return fail(chosen.error());
+  const ParsedKey& key = **chosen;
+  return create(key.name, *key.algorithm, *key.secret,
+                origin_text + ":" + std::to_string(key.line));
 }
 
 Result<TsigKey> TsigKey::fromBindKeyFile(const std::filesystem::path& path,

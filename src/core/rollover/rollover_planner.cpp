@@ -100,32 +100,52 @@ class ServicePlanner {
   /// Facts that only an observation can establish, recorded so that a later run (or a run after
   /// a crash) knows how long older versions may be cached and since when all servers agree.
   void recordFacts(OwnerView& view, const TlsaRecord& record) {
-    auto history = [&] { return findHistory(view.history, record); };
-    auto emit = [&](FactKind kind, Duration ttl) {
-      RecordFact fact{service_.name, view.state->owner, record, kind, ttl, now_};
-      mergeRecordFact(view.history, fact);
-      actions_.emplace_back(std::move(fact));
-    };
+    const std::size_t lacking = recordLackingTtls(view, record);
+    recordVisibility(view, record, lacking);
+  }
+
+  /// Merged into the view at once so that later checks in this run see the fact.
+  void emitFact(OwnerView& view, const TlsaRecord& record, FactKind kind, Duration ttl) {
+    RecordFact fact{service_.name, view.state->owner, record, kind, ttl, now_};
+    mergeRecordFact(view.history, fact);
+    actions_.emplace_back(std::move(fact));
+  }
+
+  /// Records the TTL of each answer lacking `record` when it outlasts what is already known;
+  /// returns how many servers lack it.
+  std::size_t recordLackingTtls(OwnerView& view, const TlsaRecord& record) {
     std::size_t lacking = 0;
     for (const ServerAnswer& answer : view.state->answers) {
       if (answer.kind == AnswerKind::QueryFailed || answer.serves(record)) continue;
       ++lacking;
       const bool denial = answer.kind == AnswerKind::NoRrset;
       const Duration ttl = denial ? view.state->soa.negativeTtl() : answer.ttl;
-      const RecordHistory* known = history();
-      const auto& kept = known == nullptr ? std::nullopt
-                         : denial         ? known->negative_ttl_without
-                                          : known->longest_ttl_without;
-      if (!kept || *kept < ttl)
-        emit(denial ? FactKind::SeenLackingNoRrset : FactKind::SeenLackingInRrset, ttl);
+      if (outlastsKnownTtl(findHistory(view.history, record), denial, ttl))
+        emitFact(view, record, denial ? FactKind::SeenLackingNoRrset : FactKind::SeenLackingInRrset,
+                 ttl);
     }
-    const RecordHistory* known = history();
+    return lacking;
+  }
+
+  static bool outlastsKnownTtl(const RecordHistory* known, bool denial, Duration ttl) {
+    const auto& kept = known == nullptr ? std::nullopt
+                       : denial         ? known->negative_ttl_without
+                                        : known->longest_ttl_without;
+    return !kept || *kept < ttl;
+  }
+
+  void recordVisibility(OwnerView& view, const TlsaRecord& record, std::size_t lacking) {
+    const RecordHistory* known = findHistory(view.history, record);
     if (lacking == 0 && view.complete()) {
-      if (known == nullptr || !known->visible_since) emit(FactKind::VisibleSince, Duration{0});
+      if (known == nullptr || !known->visible_since)
+        emitFact(view, record, FactKind::VisibleSince, Duration{0});
     } else if (lacking > 0) {
-      if (known != nullptr && known->visible_since) emit(FactKind::NoLongerVisible, Duration{0});
-      if (history() == nullptr || !history()->missing_since)
-        emit(FactKind::MissingSince, Duration{0});
+      if (known != nullptr && known->visible_since)
+        emitFact(view, record, FactKind::NoLongerVisible, Duration{0});
+      // Looked up again: the fact just emitted may have changed the history.
+      const RecordHistory* current = findHistory(view.history, record);
+      if (current == nullptr || !current->missing_since)
+        emitFact(view, record, FactKind::MissingSince, Duration{0});
     }
   }
 

@@ -28,8 +28,9 @@ struct LdnsFree {
 struct MallocFree {
   // ldns hands out malloc()ed buffers (ldns_pkt2wire); this deleter is their one owner.
   void operator()(void* memory) const noexcept {
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory)
     std::free(memory);
-  }  // NOLINT(cppcoreguidelines-owning-memory)
+  }
 };
 
 using LdnsPktPtr = std::unique_ptr<ldns_pkt, LdnsFree<&ldns_pkt_free>>;

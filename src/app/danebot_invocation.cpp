@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/dns/domain_name.hpp"
+#include "core/dns/tsig_algorithm.hpp"
 #include "ports/dns_query.hpp"
 
 namespace daneguard::app {
@@ -12,24 +13,6 @@ namespace daneguard::app {
 bool DanebotOptions::any() const {
   return cert_file || !domains.empty() || !tcp_ports.empty() || hook || nameserver || tsig_key ||
          tsig_secret || tsig_algorithm || ttl || propagation_time || probe;
-}
-
-Result<config::TsigAlgorithm> parseTsigAlgorithmName(std::string_view text) {
-  std::string name(text);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!name.empty() && name.back() == '.') name.pop_back();
-  if (name == "hmac-sha1") return config::TsigAlgorithm::HmacSha1;
-  if (name == "hmac-sha224") return config::TsigAlgorithm::HmacSha224;
-  if (name == "hmac-sha256") return config::TsigAlgorithm::HmacSha256;
-  if (name == "hmac-sha384") return config::TsigAlgorithm::HmacSha384;
-  if (name == "hmac-sha512") return config::TsigAlgorithm::HmacSha512;
-  if (name == "hmac-md5" || name == "hmac-md5.sig-alg.reg.int")
-    return fail(ErrorKind::Usage,
-                "--rfc2136-tsig-algo hmac-md5 is refused (RFC 8945 §6); make a new key with "
-                "'tsig-keygen -a hmac-sha256 NAME'");
-  return fail(ErrorKind::Usage, "--rfc2136-tsig-algo: unknown algorithm '" + std::string(text) +
-                                    "' (use hmac-sha256, hmac-sha512 or hmac-sha1)");
 }
 
 Result<DanebotInvocation> danebotInvocation(const DanebotOptions& options,
@@ -88,8 +71,10 @@ Result<DanebotInvocation> danebotInvocation(const DanebotOptions& options,
   if (!key_name || key_name->empty())
     return fail(ErrorKind::Usage, "a TSIG key name is required: --rfc2136-tsig-key NAME or " +
                                       std::string(kDanebotKeyVariable));
-  auto algorithm = parseTsigAlgorithmName(options.tsig_algorithm.value_or("hmac-sha256"));
-  if (!algorithm) return fail(algorithm.error());
+  auto algorithm = parseTsigAlgorithm(options.tsig_algorithm.value_or("hmac-sha256"));
+  if (!algorithm) {
+    return fail(ErrorKind::Usage, "--rfc2136-tsig-algo: " + algorithm.error().message);
+  }
   if (options.tsig_secret) {
     invocation.tsig_secret = SecretBytes::copyOf(*options.tsig_secret);
     invocation.warnings.emplace_back(

@@ -57,7 +57,4 @@ using EnvironmentLookup = std::function<std::optional<std::string>(std::string_v
 Result<DanebotInvocation> danebotInvocation(const DanebotOptions& options,
                                             const EnvironmentLookup& environment);
 
-/// "hmac-sha256", "HMAC-SHA512.", ...; md5 is refused (RFC 8945 §6).
-Result<config::TsigAlgorithm> parseTsigAlgorithmName(std::string_view text);
-
 }  // namespace daneguard::app

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "adapters/config_toml/value_syntax.hpp"
+#include "core/dns/tsig_algorithm.hpp"
 #include "core/tlsa/tlsa_mnemonics.hpp"
 
 namespace daneguard::adapters::config_toml {
@@ -75,19 +76,6 @@ bool isEnvironmentVariableCharacter(char c) {
 bool isEnvironmentVariableName(std::string_view name) {
   return !name.empty() && !(name.front() >= '0' && name.front() <= '9') &&
          std::all_of(name.begin(), name.end(), isEnvironmentVariableCharacter);
-}
-
-/// `name` must be lower case.
-std::optional<config::TsigAlgorithm> knownTsigAlgorithm(const std::string& name) {
-  static const std::vector<std::pair<std::string, config::TsigAlgorithm>> kAlgorithms = {
-      {"hmac-sha1", config::TsigAlgorithm::HmacSha1},
-      {"hmac-sha224", config::TsigAlgorithm::HmacSha224},
-      {"hmac-sha256", config::TsigAlgorithm::HmacSha256},
-      {"hmac-sha384", config::TsigAlgorithm::HmacSha384},
-      {"hmac-sha512", config::TsigAlgorithm::HmacSha512}};
-  for (const auto& [known, value] : kAlgorithms)
-    if (name == known) return value;
-  return std::nullopt;
 }
 
 bool isValidLineageName(const std::string& lineage) {
@@ -415,21 +403,12 @@ std::optional<config::TsigAlgorithm> Decoder::tsigAlgorithm(TableReader& reader)
   if (algorithm_node == nullptr) return config::TsigAlgorithm::HmacSha256;
   const auto text = expectString(*algorithm_node, reader.pathOf("tsig_algorithm"), diagnostics_);
   if (!text) return std::nullopt;
-  std::string name(*text);
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  const auto algorithm = knownTsigAlgorithm(name);
-  if (name.rfind("hmac-md5", 0) == 0) {
-    reader.error("tsig_algorithm",
-                 "hmac-md5 is not accepted (MD5 is broken); create a new key with "
-                 "`tsig-keygen -a hmac-sha256 <name>` on the primary server");
-  } else if (!algorithm) {
-    reader.error("tsig_algorithm",
-                 fmt::format("unknown TSIG algorithm '{}' (supported: hmac-sha1, "
-                             "hmac-sha224, hmac-sha256, hmac-sha384, hmac-sha512)",
-                             printable(*text)));
+  auto algorithm = parseTsigAlgorithm(*text);
+  if (!algorithm) {
+    reader.error("tsig_algorithm", algorithm.error().message);
+    return std::nullopt;
   }
-  return algorithm;
+  return *algorithm;
 }
 
 std::optional<config::TsigCredentials> Decoder::tsigKeyFile(TableReader& reader,

@@ -321,38 +321,6 @@ Result<const ParsedKey*> keyNamed(const std::vector<ParsedKey>& keys, std::strin
 
 }  // namespace
 
-std::string_view tsigAlgorithmName(TsigAlgorithm algorithm) {
-  switch (algorithm) {
-    case TsigAlgorithm::HmacSha1:
-      return "hmac-sha1";
-    case TsigAlgorithm::HmacSha256:
-      return "hmac-sha256";
-    case TsigAlgorithm::HmacSha512:
-      return "hmac-sha512";
-  }
-  return "hmac-sha256";
-}
-
-Result<TsigAlgorithm> parseTsigAlgorithm(std::string_view text) {
-  std::string name = lowerCase(text);
-  if (!name.empty() && name.back() == '.') name.pop_back();
-  if (name == "hmac-sha256") return TsigAlgorithm::HmacSha256;
-  if (name == "hmac-sha1") return TsigAlgorithm::HmacSha1;
-  if (name == "hmac-sha512") return TsigAlgorithm::HmacSha512;
-  if (name == "hmac-md5" || name == "hmac-md5.sig-alg.reg.int") {
-    return fail(ErrorKind::Config,
-                "TSIG algorithm hmac-md5 is refused: MD5 must not be used (RFC 8945 section 6); "
-                "create a hmac-sha256 key (tsig-keygen -a hmac-sha256 NAME)");
-  }
-  if (name == "hmac-sha224" || name == "hmac-sha384") {
-    return fail(ErrorKind::Config, "TSIG algorithm " + name +
-                                       " is not supported by the ldns library daneguard uses; "
-                                       "use hmac-sha256 (recommended) or hmac-sha512");
-  }
-  return fail(ErrorKind::Config, "unknown TSIG algorithm '" + std::string(text).substr(0, 40) +
-                                     "' (use hmac-sha256, hmac-sha512 or hmac-sha1)");
-}
-
 Result<std::size_t> validateBase64Secret(std::string_view text) {
   std::size_t characters = 0;
   std::size_t padding = 0;

@@ -16,18 +16,11 @@
 #include <string>
 #include <string_view>
 
+#include "core/dns/tsig_algorithm.hpp"
 #include "core/error.hpp"
 #include "core/secret.hpp"
 
 namespace daneguard::adapters::dns {
-
-enum class TsigAlgorithm { HmacSha1, HmacSha256, HmacSha512 };
-
-/// "hmac-sha256" (as operators and BIND write it).
-std::string_view tsigAlgorithmName(TsigAlgorithm algorithm);
-
-/// Accepts "hmac-sha256", "HMAC-SHA256", "hmac-sha256." ...; Config error for md5 and unknowns.
-Result<TsigAlgorithm> parseTsigAlgorithm(std::string_view text);
 
 /// Strict base64 (RFC 4648, padding required, white space ignored); returns the decoded length.
 /// Never echoes the input.

@@ -4,22 +4,6 @@
 
 namespace daneguard::config {
 
-std::string_view tsigAlgorithmName(TsigAlgorithm algorithm) {
-  switch (algorithm) {
-    case TsigAlgorithm::HmacSha1:
-      return "hmac-sha1";
-    case TsigAlgorithm::HmacSha224:
-      return "hmac-sha224";
-    case TsigAlgorithm::HmacSha256:
-      return "hmac-sha256";
-    case TsigAlgorithm::HmacSha384:
-      return "hmac-sha384";
-    case TsigAlgorithm::HmacSha512:
-      return "hmac-sha512";
-  }
-  return "unknown";
-}
-
 std::string_view transportProtocolName(TransportProtocol protocol) {
   switch (protocol) {
     case TransportProtocol::Tcp:

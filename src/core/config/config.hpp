@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/dns/tsig_algorithm.hpp"
 #include "core/tlsa/tlsa_record.hpp"
 
 namespace daneguard::config {
@@ -39,8 +40,8 @@ struct ServerAddress {
 };
 
 // TSIG (RFC 8945). hmac-md5 is deliberately absent: the parser rejects it.
-enum class TsigAlgorithm { HmacSha1, HmacSha224, HmacSha256, HmacSha384, HmacSha512 };
-std::string_view tsigAlgorithmName(TsigAlgorithm algorithm);  // "hmac-sha256"
+using daneguard::TsigAlgorithm;
+using daneguard::tsigAlgorithmName;
 
 /// A BIND `key "name" { algorithm ...; secret "..."; };` file (tsig-keygen / ddns-confgen).
 struct TsigKeyFile {

@@ -86,7 +86,7 @@ TEST(ConfigParser, EveryKeyReachesTheValueTypes) {
   EXPECT_EQ(env_key.server, (config::ServerAddress{"2001:db8::53", 5353}));
   EXPECT_EQ(env_key.zone, "example.net");
   EXPECT_EQ(env_key.tsig, config::TsigCredentials(config::TsigSecretEnvironment{
-                              "daneguard.example.net.", config::TsigAlgorithm::HmacSha384,
+                              "daneguard.example.net.", config::TsigAlgorithm::HmacSha512,
                               "DANEGUARD_TSIG_SECRET"}));
   EXPECT_EQ(env_key.extra_servers, (std::vector<config::ServerAddress>{{"ns2.example.net", 53},
                                                                        {"198.51.100.7", 53},

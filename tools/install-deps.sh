@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libfmt-dev libsqlite3-dev
   libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev
   # independent implementations used as test oracles, and the servers the tests start
-  ldnsutils hash-slinger bind9 bind9-utils bind9-dnsutils iproute2 procps
+  ldnsutils hash-slinger bind9 bind9-utils bind9-dnsutils iproute2 procps sqlite3 time
 )
 
 missing=()

@@ -106,7 +106,11 @@ class ServicePlanner {
 
   /// Merged into the view at once so that later checks in this run see the fact.
   void emitFact(OwnerView& view, const TlsaRecord& record, FactKind kind, Duration ttl) {
-    RecordFact fact{service_.name, view.state->owner, record, kind, ttl, now_};
+    // Instants are whole seconds, rounded down by the clock: an observation made at `now_`
+    // happened somewhere in [now_, now_ + 1 s). "Every server serves it" is therefore dated at
+    // the end of that second, so the cache window never starts before the observation did.
+    const Instant at = kind == FactKind::VisibleSince ? now_ + Duration{1} : now_;
+    RecordFact fact{service_.name, view.state->owner, record, kind, ttl, at};
     mergeRecordFact(view.history, fact);
     actions_.emplace_back(std::move(fact));
   }
@@ -137,16 +141,20 @@ class ServicePlanner {
   void recordVisibility(OwnerView& view, const TlsaRecord& record, std::size_t lacking) {
     const RecordHistory* known = findHistory(view.history, record);
     if (lacking == 0 && view.complete()) {
-      if (known == nullptr || !known->visible_since)
+      // Emitted again when a server failed meanwhile: it clears that missing_since while the
+      // first visible_since is kept.
+      if (known == nullptr || !known->visible_since || known->missing_since)
         emitFact(view, record, FactKind::VisibleSince, Duration{0});
-    } else if (lacking > 0) {
-      if (known != nullptr && known->visible_since)
-        emitFact(view, record, FactKind::NoLongerVisible, Duration{0});
-      // Looked up again: the fact just emitted may have changed the history.
-      const RecordHistory* current = findHistory(view.history, record);
-      if (current == nullptr || !current->missing_since)
-        emitFact(view, record, FactKind::MissingSince, Duration{0});
+      return;
     }
+    if (lacking > 0 && known != nullptr && known->visible_since)
+      emitFact(view, record, FactKind::NoLongerVisible, Duration{0});
+    // A server that does not answer cannot be shown to serve the record, so its silence counts
+    // toward the propagation timeout too: a dead server ends in Blocked, never in an endless
+    // wait. Looked up again: the fact just emitted may have changed the history.
+    const RecordHistory* current = findHistory(view.history, record);
+    if (current == nullptr || !current->missing_since)
+      emitFact(view, record, FactKind::MissingSince, Duration{0});
   }
 
   bool publishMissing() {

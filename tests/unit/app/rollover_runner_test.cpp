@@ -29,6 +29,9 @@ const ports::DnsServer kSecondary{"127.0.0.2", 53};
 constexpr std::uint32_t kSoaMinimum = 300;  // negative TTL = min(300, 600)
 constexpr std::uint32_t kSoaTtl = 600;
 const sys_seconds kStart{std::chrono::days(20000)};
+// Full visibility is dated at the end of the second it was observed in (the clock rounds down),
+// so every cache window ends one second after "observed + factor x TTL + margin".
+constexpr auto kWindowEnd = 661s;
 
 struct Rrset {
   std::vector<TlsaRecord> records;
@@ -275,22 +278,22 @@ TEST(RolloverRunner, FirstEnablementPublishesWaitsTheNegativeTtlThenDeploysThenR
   EXPECT_EQ(h.dns.updates[0].prerequisites[0].kind,
             ports::UpdatePrerequisite::Kind::TlsaRrsetAbsent);
   EXPECT_TRUE(h.deployer.deployed.empty());
-  // Resolvers may hold the denial for min(SOA MINIMUM, SOA TTL) = 300 s: 2 x 300 + 60.
+  // Resolvers may hold the denial for min(SOA MINIMUM, SOA TTL) = 300 s: 1 + 2 x 300 + 60.
   ASSERT_TRUE(report.next_due);
-  EXPECT_EQ(*report.next_due, kStart + 660s);
+  EXPECT_EQ(*report.next_due, kStart + kWindowEnd);
   ASSERT_FALSE(h.events.actions.empty());
   EXPECT_EQ(h.events.actions[0].rfind("published 3 1 1 ", 0), 0u) << h.events.actions[0];
   EXPECT_NE(h.events.actions[0].find("at " + kOwner + " via 127.0.0.1:53"), std::string::npos);
 
   // A run one second early does nothing.
-  h.clock.time = kStart + 659s;
+  h.clock.time = kStart + kWindowEnd - 1s;
   h.events.actions.clear();
   report = h.run();
   EXPECT_TRUE(h.events.actions.empty());
   EXPECT_TRUE(h.deployer.deployed.empty());
 
   // Due: deploy, nothing left to retire (no old records), idle.
-  h.clock.time = kStart + 660s;
+  h.clock.time = kStart + kWindowEnd;
   report = h.run();
   ASSERT_FALSE(report.failure) << report.failure->message;
   ASSERT_EQ(h.deployer.deployed.size(), 1u);
@@ -299,7 +302,7 @@ TEST(RolloverRunner, FirstEnablementPublishesWaitsTheNegativeTtlThenDeploysThenR
   EXPECT_FALSE(report.next_due);
   EXPECT_EQ(h.dns.updates.size(), 1u);
 
-  // Renewal with a new key: publish B next to A, wait 2 x 3600 + 60, deploy B, retire A.
+  // Renewal with a new key: publish B next to A, wait 1 + 2 x 3600 + 60, deploy B, retire A.
   const auto key_b = newKey();
   const std::string bundle_b = ca.bundle(key_b, {"mail.example.test"});
   const TlsaRecord record_b = record311(bundle_b);
@@ -312,7 +315,7 @@ TEST(RolloverRunner, FirstEnablementPublishesWaitsTheNegativeTtlThenDeploysThenR
   EXPECT_EQ(h.dns.primary[kOwner].records, (std::vector<TlsaRecord>{record_a, record_b}));
   EXPECT_EQ(h.deployer.deployed.size(), 1u);
   ASSERT_TRUE(report.next_due);
-  EXPECT_EQ(*report.next_due, renewal + 7260s);
+  EXPECT_EQ(*report.next_due, renewal + 7261s);
 
   h.clock.time = *report.next_due;
   report = h.run();
@@ -418,7 +421,7 @@ TEST(RolloverRunner, AmbiguousUpdateIsObservedAgainNotResentBlindly) {
   EXPECT_EQ(h.dns.updates.size(), 1u);  // the next round saw the records: no second UPDATE
   EXPECT_EQ(h.dns.primary[kOwner].records, std::vector<TlsaRecord>{record311(bundle)});
   ASSERT_TRUE(report.next_due);
-  EXPECT_EQ(*report.next_due, kStart + 660s);
+  EXPECT_EQ(*report.next_due, kStart + kWindowEnd);
 
   // When the lost UPDATE had not been applied, the re-observation shows it and it is sent again.
   Harness lost;
@@ -483,7 +486,7 @@ TEST(RolloverRunner, FailedDeployKeepsTheOldDeploymentAndReportsTheHook) {
   const auto key = newKey();
   h.certificates.pem = ca.bundle(key, {"mail.example.test"});
   h.run();
-  h.clock.time = kStart + 660s;
+  h.clock.time = kStart + kWindowEnd;
   h.deployer.failure =
       Error{ErrorKind::Rejected, "hook /usr/local/bin/deploy exited with status 3"};
   const auto report = h.run();

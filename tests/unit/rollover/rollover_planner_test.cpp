@@ -11,6 +11,9 @@ using namespace std::chrono_literals;
 using std::chrono::sys_days;
 
 const Instant kStart = sys_days{2026y / 11 / 26} + 0s;
+// VisibleSince is dated at the end of the second it was observed in: the clock's instants are
+// rounded down, so the observation happened before kStart + 1 s, not necessarily at kStart.
+constexpr auto kObservingSecond = 1s;
 const AuthoritativeServer kNs1{"ns1.example.test", "127.0.0.2"};
 const AuthoritativeServer kNs2{"ns2.example.test", "127.0.0.3"};
 const std::string kOwner = "_25._tcp.mail.example.test.";
@@ -116,11 +119,11 @@ TEST(RolloverPlanner, WaitsTwiceTheOldTtlPlusMarginAfterFullVisibility) {
   input.now = kStart + 59min;  // say the secondaries took 59 minutes
   serveEverywhere(input, {kOld, kNew}, 3600s);
   const Instant due = cacheWindowEnd(input);
-  EXPECT_EQ(due, kStart + 59min + 2 * 3600s + 60s);
+  EXPECT_EQ(due, kStart + 59min + kObservingSecond + 2 * 3600s + 60s);
   const RolloverPlan waiting = planRollover(input);
   EXPECT_TRUE(hasReasonContaining(waiting.services[0],
                                   "cache window for _25._tcp.mail.example.test.: old RRset TTL "
-                                  "3600 s x 2 + 60 s margin, due 2026-11-26T03:00:00Z"));
+                                  "3600 s x 2 + 60 s margin, due 2026-11-26T03:00:01Z"));
   input.now = due - 1s;
   EXPECT_TRUE(actionsOf<Deploy>(planRollover(input)).empty());
   input.now = due;
@@ -138,7 +141,7 @@ TEST(RolloverPlanner, CacheFactorAndMarginComeFromPolicy) {
   input.policy.record_ttl = 600s;
   recordFacts(input, planRollover(input));
   serveEverywhere(input, {kOld, kNew}, 600s);
-  EXPECT_EQ(cacheWindowEnd(input), kStart + 600s + 5s);
+  EXPECT_EQ(cacheWindowEnd(input), kStart + kObservingSecond + 600s + 5s);
 }
 
 TEST(RolloverPlanner, FirstEnablementWaitsForTheNegativeTtl) {
@@ -155,7 +158,7 @@ TEST(RolloverPlanner, FirstEnablementWaitsForTheNegativeTtl) {
   recordFacts(input, first);
   input.now = kStart + 10s;
   serveEverywhere(input, {kOld, kNew}, 3600s);
-  EXPECT_EQ(cacheWindowEnd(input), kStart + 10s + 2 * 300s + 60s);
+  EXPECT_EQ(cacheWindowEnd(input), kStart + 10s + kObservingSecond + 2 * 300s + 60s);
   EXPECT_TRUE(hasReasonContaining(planRollover(input).services[0],
                                   "negative TTL (no TLSA RRset before) 300 s x 2"));
 }
@@ -169,7 +172,7 @@ TEST(RolloverPlanner, RaisedTtlMakesTheWindowUseTheNewTtl) {
   RolloverInput input = renewal({kOld}, 300s);
   recordFacts(input, planRollover(input));
   serveEverywhere(input, {kOld, kNew}, 3600s);
-  EXPECT_EQ(cacheWindowEnd(input), kStart + 2 * 3600s + 60s);
+  EXPECT_EQ(cacheWindowEnd(input), kStart + kObservingSecond + 2 * 3600s + 60s);
   EXPECT_TRUE(hasReasonContaining(planRollover(input).services[0], "changed RRset TTL 3600 s"));
 }
 
@@ -177,7 +180,7 @@ TEST(RolloverPlanner, LoweredTtlStillWaitsForTheOldLongerTtl) {
   RolloverInput input = renewal({kOld}, 7200s);
   recordFacts(input, planRollover(input));
   serveEverywhere(input, {kOld, kNew}, 3600s);
-  EXPECT_EQ(cacheWindowEnd(input), kStart + 2 * 7200s + 60s);
+  EXPECT_EQ(cacheWindowEnd(input), kStart + kObservingSecond + 2 * 7200s + 60s);
 }
 
 TEST(RolloverPlanner, KeyReuseDeploysAtOnceWithoutDnsChange) {
@@ -347,7 +350,7 @@ TEST(RolloverPlanner, EveryOwnerMustBeReadyAndOneDeployCoversThemAll) {
   EXPECT_TRUE(hasReasonContaining(plan.services[0], "_443._tcp.www.example.test."));
   serveEverywhere(input, {kOld, kNew}, 3600s);
   recordFacts(input, planRollover(input));
-  input.now += 2 * 3600s + 60s;
+  input.now += kObservingSecond + 2 * 3600s + 60s;
   plan = planRollover(input);
   EXPECT_EQ(actionsOf<Deploy>(plan).size(), 1u);
 }
@@ -359,7 +362,7 @@ TEST(RolloverPlanner, RecordsPublishedButNotRecordedAreFoundAfterACrash) {
   const RolloverPlan plan = planRollover(input);
   EXPECT_TRUE(actionsOf<PublishRecords>(plan).empty());
   recordFacts(input, plan);
-  EXPECT_EQ(planRollover(input).next_due, kStart + 2 * 3600s + 60s);
+  EXPECT_EQ(planRollover(input).next_due, kStart + kObservingSecond + 2 * 3600s + 60s);
   EXPECT_TRUE(
       hasReasonContaining(planRollover(input).services[0], "unknown history, assumed current"));
 }

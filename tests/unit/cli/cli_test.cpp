@@ -127,19 +127,6 @@ TEST(CliCheckConfig, AcceptsTheDocumentedExampleAndRejectsUnknownKeysWithExitCod
       << bad.err;
 }
 
-TEST(CliDemo, ShowsTheOutageAndItsCureAndCleansUp) {
-  const auto result = daneguard({"demo"});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("renewed, same key (reuse_key)                authenticates"),
-            std::string::npos)
-      << result.out;
-  EXPECT_NE(result.out.find("deployed at once           FAILS"), std::string::npos);
-  const auto at = result.out.find(" in /");
-  ASSERT_NE(at, std::string::npos);
-  const auto end = result.out.find('\n', at);
-  EXPECT_FALSE(std::filesystem::exists(result.out.substr(at + 4, end - at - 4)));
-}
-
 TEST(Cli, VersionAndHelpExitZero) {
   const auto version = daneguard({"--version"});
   EXPECT_EQ(version.exit_code, 0);

@@ -156,7 +156,7 @@ std::string configToml(const sandbox::DnsSandbox& dns, const fs::path& state_dir
   return toml;
 }
 
-/// `daneguard -q COMMAND -c CONFIG --authority-port PORT`: the sandbox's NS glue points at its
+/// `daneguard COMMAND -c CONFIG --authority-port PORT`: the sandbox's NS glue points at its
 /// loopback port, not 53.
 std::vector<std::string> daneguardCommand(const std::string& daneguard, std::string_view command,
                                           const fs::path& config, const sandbox::DnsSandbox& dns) {
@@ -270,14 +270,14 @@ Result<void> steadyState(const SteadyOptions& options) {
   if (auto written = writeFile(config, configToml(**dns, dir / "state", services, 1)); !written)
     return written;
 
-  // Reaching steady state: daneguard itself publishes every record (one UPDATE per zone),
-  // waits factor 1 x 1 s, runs every hook and records it.
+  // Reaching steady state: daneguard itself publishes every record, waits factor 1 x 1 s, runs
+  // every hook and records it. Minutes on a slow disk (fsync per service), seconds on tmpfs.
   std::vector<std::string> setup = daneguardCommand(options.daneguard, "run", config, **dns);
   setup.insert(setup.end(),
                {"--wait", "-q", "--poll-interval", "1", "--cache-factor", "1", "--margin", "0"});
   auto setup_run = BackgroundProcess::start(setup, dir / "setup.out", dir / "setup.err");
   if (!setup_run) return fail(std::move(setup_run.error()));
-  auto setup_outcome = setup_run->waitAtMost(120s);
+  auto setup_outcome = setup_run->waitAtMost(600s);
   if (!setup_outcome) return fail(std::move(setup_outcome.error()));
   if (setup_outcome->exit_status != 0)
     return fail(commandFailed("setup `daneguard run --wait`", *setup_outcome, dir / "setup.err"));
@@ -286,6 +286,8 @@ Result<void> steadyState(const SteadyOptions& options) {
   status_json.push_back("--json");
   auto status_run = runMeasured(status_json, dir / "status.json", dir / "status.err");
   if (!status_run) return fail(std::move(status_run.error()));
+  if (status_run->exit_status != 0)
+    return fail(commandFailed("`daneguard status --json`", *status_run, dir / "status.err"));
   if (auto steady = checkSteadyState(readTextFile(dir / "status.json"), options); !steady)
     return steady;
   fmt::print(
@@ -366,8 +368,8 @@ Result<std::set<std::string>> digTlsa(const ports::DnsServer& server, const std:
 struct RolloverTiming {
   std::string kind;
   double started = 0;            // epoch seconds: `run --wait` started
-  double visible_last_miss = 0;  // latest poll at which some server did not serve it yet
-  double visible = 0;            // first poll at which both servers served the new record
+  double visible_last_miss = 0;  // latest question some server answered without it
+  double visible = 0;            // answer by which both servers served the new record
   double hook = 0;               // the hook's own timestamp
   double bound = 0;              // visible + factor x TTL + margin
 };
@@ -400,11 +402,15 @@ Result<RolloverTiming> oneRollover(const LatencyOptions& options, const sandbox:
     if (run->finished() || std::chrono::steady_clock::now() > give_up) break;
     for (std::size_t index = 0; index < first_seen.size(); ++index) {
       if (first_seen[index]) continue;
+      // A hit proves visibility no later than the answer's arrival, a miss proves absence no
+      // earlier than the question: the true instant lies between the two bounds.
+      const double asked = epochSeconds(Clock::now());
       auto served = digTlsa(dns.servers()[index].endpoint, owner);
-      const double asked = epochSeconds(Clock::now());  // after the answer: an upper bound
-      if (served && std::any_of(served->begin(), served->end(),
-                                [&](const std::string& rdata) { return !before.contains(rdata); }))
-        first_seen[index] = asked;
+      const double answered = epochSeconds(Clock::now());
+      if (!served) continue;  // no answer says nothing either way
+      if (std::any_of(served->begin(), served->end(),
+                      [&](const std::string& rdata) { return !before.contains(rdata); }))
+        first_seen[index] = answered;
       else
         last_miss = std::max(last_miss, asked);
     }

@@ -22,7 +22,7 @@ constexpr std::int64_t kMaxTtl = std::numeric_limits<std::int32_t>::max();  // R
 
 // Far above any real deployment; they keep a hostile or garbled file from making daneguard
 // plan millions of TLSA owner names.
-constexpr std::size_t kMaxServices = 500;
+constexpr std::size_t kMaxServices = 10000;  // hosters run thousands; this only bounds a typo
 constexpr std::size_t kMaxHostsPerService = 100;
 constexpr std::size_t kMaxPortsPerService = 16;
 constexpr std::size_t kMaxRecordsPerService = 8;

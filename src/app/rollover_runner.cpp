@@ -227,10 +227,26 @@ class Runner {
     return owners;
   }
 
+  /// The candidate's certificates; its private key is read and checked against the leaf only
+  /// when it differs from what is deployed (a rollover may publish or deploy it). In the steady
+  /// state nothing reads any key, which is most of the cost of a run over many services.
+  Result<LoadedCertificate> loadCertificate(const config::Service& service) {
+    using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
+    // plan and status open the state only after DNS answered (an unreachable server must not
+    // create a state directory), so they always check the key.
+    if (options_.mode == RunMode::DryRun)
+      return ports_.certificates.load(service.certificate, PrivateKeyUse::LoadAndCheck);
+    auto observed = ports_.certificates.load(service.certificate, PrivateKeyUse::Skip);
+    if (!observed) return observed;
+    auto stored = storedService(service.name);
+    if (stored && stored->deployed.id == certificateId(observed->chain)) return observed;
+    return ports_.certificates.load(service.certificate, PrivateKeyUse::LoadAndCheck);
+  }
+
   void loadCandidate(ServiceRound& round, sys_seconds now) {
     const config::Service& service = *round.service;
     const std::string source = describeSource(service.certificate);
-    auto loaded = ports_.certificates.load(service.certificate);
+    auto loaded = loadCertificate(service);
     if (!loaded) {
       round.error = loaded.error();
       return;
@@ -540,7 +556,8 @@ class Runner {
       }
       if (const auto* deploy = std::get_if<Deploy>(&action)) {
         ServiceRound* round = findRound(services, deploy->service);
-        if (round == nullptr || !round->certificate || round->candidate.id != deploy->candidate_id)
+        if (round == nullptr || !round->certificate || !round->certificate->private_key_pem ||
+            round->candidate.id != deploy->candidate_id)
           return stop(report,
                       Error{ErrorKind::Internal,
                             "planned a deploy of an unknown candidate " + deploy->candidate_id});

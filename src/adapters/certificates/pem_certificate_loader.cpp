@@ -24,30 +24,42 @@ Result<fs::path> resolveLink(const fs::path& path) {
   return resolved;
 }
 
-Result<LoadedCertificate> loadCertbot(const config::CertbotLineageSource& source) {
+using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
+
+Result<LoadedCertificate> loadCertbot(const config::CertbotLineageSource& source,
+                                      PrivateKeyUse key_use) {
   const fs::path live = fs::path(source.config_dir) / "live" / source.lineage;
   auto fullchain = resolveLink(live / "fullchain.pem");
   if (!fullchain)
     return fail(fullchain.error().withContext("certbot lineage '" + source.lineage + "'"));
-  auto key = resolveLink(live / "privkey.pem");
-  if (!key) return fail(key.error().withContext("certbot lineage '" + source.lineage + "'"));
   openssl::CertificateFiles files;
   files.certificate = *fullchain;
-  files.private_key = *key;
+  if (key_use == PrivateKeyUse::LoadAndCheck) {
+    auto key = resolveLink(live / "privkey.pem");
+    if (!key) return fail(key.error().withContext("certbot lineage '" + source.lineage + "'"));
+    files.private_key = *key;
+  }
   return openssl::loadCertificateFiles(files);
 }
 
 }  // namespace
 
-Result<LoadedCertificate> PemCertificateLoader::load(const config::CertificateSource& source) {
+Result<LoadedCertificate> PemCertificateLoader::load(const config::CertificateSource& source,
+                                                     PrivateKeyUse key_use) {
+  const bool with_key = key_use == PrivateKeyUse::LoadAndCheck;
   return std::visit(
-      [](const auto& kind) -> Result<LoadedCertificate> {
+      [with_key, key_use](const auto& kind) -> Result<LoadedCertificate> {
         using Kind = std::decay_t<decltype(kind)>;
         if constexpr (std::is_same_v<Kind, config::PemBundleSource>) {
-          return openssl::loadPemBundle(kind.path);
+          if (with_key) return openssl::loadPemBundle(kind.path);
+          // Key blocks in the bundle are skipped without being decoded.
+          auto chain = openssl::loadCertificateChain(kind.path);
+          if (!chain) return fail(std::move(chain.error()));
+          PublicKeyFacts key = chain->leaf().public_key;
+          return LoadedCertificate{std::move(*chain), std::nullopt, std::move(key)};
         } else if constexpr (std::is_same_v<Kind, config::SeparateFilesSource>) {
           openssl::CertificateFiles files;
-          files.private_key = kind.key;
+          if (with_key) files.private_key = kind.key;
           if (kind.certificate) files.certificate = *kind.certificate;
           if (kind.chain) files.chain = *kind.chain;
           if (kind.fullchain) {
@@ -58,7 +70,7 @@ Result<LoadedCertificate> PemCertificateLoader::load(const config::CertificateSo
           }
           return openssl::loadCertificateFiles(files);
         } else {
-          return loadCertbot(kind);
+          return loadCertbot(kind, key_use);
         }
       },
       source);

@@ -12,7 +12,8 @@ namespace daneguard::adapters::certificates {
 
 class PemCertificateLoader final : public ports::CertificateLoader {
  public:
-  Result<LoadedCertificate> load(const config::CertificateSource& source) override;
+  Result<LoadedCertificate> load(const config::CertificateSource& source,
+                                 PrivateKeyUse key) override;
 };
 
 }  // namespace daneguard::adapters::certificates

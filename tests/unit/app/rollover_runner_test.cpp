@@ -168,7 +168,16 @@ class FakeDeployer final : public ports::Deployer {
 class FakeCertificates final : public ports::CertificateLoader {
  public:
   std::string pem;
-  Result<LoadedCertificate> load(const config::CertificateSource& /*source*/) override {
+  std::size_t key_loads = 0;
+  Result<LoadedCertificate> load(const config::CertificateSource& /*source*/,
+                                 PrivateKeyUse key) override {
+    if (key == PrivateKeyUse::Skip) {
+      auto chain = ossl::loadCertificateChainFromText(pem, "test bundle");
+      if (!chain) return fail(chain.error());
+      PublicKeyFacts facts = chain->leaf().public_key;
+      return LoadedCertificate{std::move(*chain), std::nullopt, std::move(facts)};
+    }
+    ++key_loads;
     return ossl::loadPemBundleFromText(pem, "test bundle");
   }
 };
@@ -301,6 +310,13 @@ TEST(RolloverRunner, FirstEnablementPublishesWaitsTheNegativeTtlThenDeploysThenR
             "deployed " + app::shortId(h.deployer.deployed[0]) + " for service mail");
   EXPECT_FALSE(report.next_due);
   EXPECT_EQ(h.dns.updates.size(), 1u);
+
+  // Steady state: the deployed certificate is observed without reading its private key.
+  const std::size_t key_loads = h.certificates.key_loads;
+  EXPECT_GT(key_loads, 0u) << "a new candidate's key is checked before it is published";
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  EXPECT_EQ(h.certificates.key_loads, key_loads);
 
   // Renewal with a new key: publish B next to A, wait 1 + 2 x 3600 + 60, deploy B, retire A.
   const auto key_b = newKey();

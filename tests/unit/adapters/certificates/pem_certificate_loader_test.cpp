@@ -45,21 +45,43 @@ TEST(PemCertificateLoader, BundleFilesAndCertbotLineageGiveTheSameLeafAndKey) {
                                    (pki / "chain.pem").string(), std::nullopt}},
       {"certbot", config::CertbotLineageSource{"mail", dir.path().string()}},
   };
+  using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
   adapters::certificates::PemCertificateLoader loader;
   for (const auto& [name, source] : sources) {
     SCOPED_TRACE(name);
-    const auto loaded = loader.load(source);
+    const auto loaded = loader.load(source, PrivateKeyUse::LoadAndCheck);
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
     EXPECT_EQ(loaded->chain.leaf().der, expected_leaf);
     EXPECT_EQ(loaded->chain.certificates.size(), 2u);
     EXPECT_TRUE(loaded->private_key_pem.has_value());
+    // Observing reads the same chain without decoding the key.
+    const auto observed = loader.load(source, PrivateKeyUse::Skip);
+    ASSERT_TRUE(observed.has_value()) << observed.error().message;
+    EXPECT_EQ(observed->chain.leaf().der, expected_leaf);
+    EXPECT_FALSE(observed->private_key_pem.has_value());
+    EXPECT_EQ(observed->key.spki_der, loaded->key.spki_der);
   }
+}
+
+TEST(PemCertificateLoader, AKeyThatDoesNotMatchIsOnlyFoundWhenTheKeyIsAskedFor) {
+  const fs::path pki = testPkiDir("ecdsa-p256");
+  const config::CertificateSource mismatched =
+      config::SeparateFilesSource{(testPkiDir("rsa2048") / "leaf.key").string(), std::nullopt,
+                                  std::nullopt, (pki / "fullchain.pem").string()};
+  adapters::certificates::PemCertificateLoader loader;
+  EXPECT_TRUE(loader.load(mismatched, ports::CertificateLoader::PrivateKeyUse::Skip));
+  const auto checked =
+      loader.load(mismatched, ports::CertificateLoader::PrivateKeyUse::LoadAndCheck);
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_NE(checked.error().message.find("does not match"), std::string::npos)
+      << checked.error().message;
 }
 
 TEST(PemCertificateLoader, MissingCertbotLineageNamesTheLineageAndPath) {
   TempDir dir;
   adapters::certificates::PemCertificateLoader loader;
-  const auto loaded = loader.load(config::CertbotLineageSource{"absent", dir.path().string()});
+  const auto loaded = loader.load(config::CertbotLineageSource{"absent", dir.path().string()},
+                                  ports::CertificateLoader::PrivateKeyUse::Skip);
   ASSERT_FALSE(loaded.has_value());
   EXPECT_EQ(loaded.error().kind, ErrorKind::NotFound);
   EXPECT_NE(loaded.error().message.find("certbot lineage 'absent'"), std::string::npos);

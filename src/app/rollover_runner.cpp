@@ -175,6 +175,20 @@ class Runner {
                                   options_.max_rounds));
   }
 
+  /// True when every service due at `due` only waits to observe again (servers not serving yet),
+  /// rather than for a deadline such as the end of a cache window, which must not come early.
+  static bool onlyPollsAreDue(sys_seconds due, const RunReport& report) {
+    bool any = false;
+    for (const ServiceReport& service : report.services) {
+      if (service.due != due) continue;
+      any = true;
+      if (service.phase != Phase::AwaitingVisibility && service.phase != Phase::Publishing &&
+          service.phase != Phase::Blocked)
+        return false;
+    }
+    return any;
+  }
+
   void waitUntil(sys_seconds due, const RunReport& report) {
     std::string what = "next step";
     for (const ServiceReport& service : report.services)
@@ -183,7 +197,11 @@ class Runner {
     ports_.events.log(LogLevel::Info, "",
                       "waiting until " + formatInstant(due) + " (" + what + ")");
     if (!ports_.events.wantsWaitTicks()) {
-      ports_.clock.sleepUntil(due);
+      if (onlyPollsAreDue(due, report)) {
+        ports_.clock.sleepUntilJustBefore(due);
+      } else {
+        ports_.clock.sleepUntil(due);
+      }
       return;
     }
     for (sys_seconds now = ports_.clock.now(); now < due; now = ports_.clock.now()) {

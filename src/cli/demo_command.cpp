@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "adapters/certificates/pem_certificate_loader.hpp"
+#include "adapters/clock/system_clock.hpp"
 #include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/files/atomic_file.hpp"
 #include "adapters/files/lock_file.hpp"
@@ -120,10 +121,15 @@ class InterruptibleClock final : public ports::Clock {
   }
   void sleepFor(seconds duration) override { sleepUntilPrecise(now() + duration, false); }
   void sleepUntil(std::chrono::sys_seconds instant) override { sleepUntilPrecise(instant, true); }
+  void sleepUntilJustBefore(std::chrono::sys_seconds instant) override {
+    if (before_sleep) before_sleep(instant);
+    sleepUntilPrecise(
+        adapters::clock::SystemClock::justBefore(instant, std::chrono::system_clock::now()), false);
+  }
 
  private:
-  void sleepUntilPrecise(std::chrono::sys_seconds instant, bool announce) {
-    if (announce && before_sleep) before_sleep(instant);
+  void sleepUntilPrecise(std::chrono::system_clock::time_point instant, bool announce) {
+    if (announce && before_sleep) before_sleep(std::chrono::floor<seconds>(instant));
     while (!stopRequested()) {
       const auto remaining = instant - std::chrono::system_clock::now();
       if (remaining <= std::chrono::system_clock::duration::zero()) return;

@@ -13,6 +13,12 @@ class Clock {
   virtual void sleepFor(std::chrono::seconds duration) = 0;
   /// Returns at once when `instant` is not in the future.
   virtual void sleepUntil(std::chrono::sys_seconds instant) = 0;
+  /// For polls that observe: wakes in the last moments before the whole second `instant` (or
+  /// before the next whole second still ahead). now() rounds down and the planner dates full
+  /// visibility at the end of the observed second, so an observation made just before a second
+  /// boundary loses almost nothing to rounding. A clock without sub-second resolution wakes at
+  /// `instant`.
+  virtual void sleepUntilJustBefore(std::chrono::sys_seconds instant) = 0;
 };
 
 }  // namespace daneguard::ports

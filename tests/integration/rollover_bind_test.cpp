@@ -29,6 +29,7 @@ class JumpingClock final : public ports::Clock {
   std::chrono::sys_seconds now() override { return time; }
   void sleepFor(std::chrono::seconds d) override { time += d; }
   void sleepUntil(std::chrono::sys_seconds t) override { time = std::max(time, t); }
+  void sleepUntilJustBefore(std::chrono::sys_seconds t) override { sleepUntil(t); }
 };
 
 class RecordingDeployer final : public ports::Deployer {

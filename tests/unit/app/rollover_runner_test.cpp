@@ -151,6 +151,8 @@ class FakeClock final : public ports::Clock {
     ++sleeps;
     time = std::max(time, instant);
   }
+  // Whole seconds only: "just before" a second is that second here.
+  void sleepUntilJustBefore(sys_seconds instant) override { sleepUntil(instant); }
 };
 
 class FakeDeployer final : public ports::Deployer {
@@ -363,6 +365,7 @@ TEST(RolloverRunner, WaitModeSleepsUntilEachStepAndFinishesTheRollover) {
       sys_seconds now() override { return inner.now(); }
       void sleepFor(seconds d) override { inner.sleepFor(d), dns.secondary = dns.primary; }
       void sleepUntil(sys_seconds t) override { inner.sleepUntil(t), dns.secondary = dns.primary; }
+      void sleepUntilJustBefore(sys_seconds t) override { sleepUntil(t); }
     } clock(h.clock, h.dns);
     app::RunnerPorts ports{h.dns, h.dns, h.certificates, h.store, h.deployer, clock, h.events};
     app::RunOptions options;

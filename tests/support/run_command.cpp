@@ -16,16 +16,24 @@
 extern char** environ;
 
 namespace daneguard::testing {
-namespace {
-
-std::string readFile(const std::filesystem::path& path) {
+std::string readTextFile(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-}  // namespace
+std::vector<std::string> withoutDaneguardEnvironment() {
+  return {"env",
+          "-u",
+          "DANEGUARD_STATE_DIR",
+          "-u",
+          "DANEGUARD_CONFIG",
+          "-u",
+          "DANEBOT_RFC2136_TSIG_KEY",
+          "-u",
+          "DANEBOT_RFC2136_TSIG_SECRET"};
+}
 
 // Output goes through files rather than pipes: no risk of a deadlock on large output, and
 // tests are not performance sensitive.
@@ -59,8 +67,8 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
   }
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = readFile(out_path);
-  result.err = readFile(err_path);
+  result.out = readTextFile(out_path);
+  result.err = readTextFile(err_path);
   return result;
 }
 

@@ -2,6 +2,7 @@
 // daneguard binary or an independent tool (openssl, ldns-dane, tlsa) as an oracle.
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,13 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
 
 /// True when `program` is found in PATH (for skipping oracle checks whose tool is missing).
 bool programExists(const std::string& program);
+
+/// The whole content of a file ("" when it cannot be read).
+std::string readTextFile(const std::filesystem::path& path);
+
+/// `env -u ...` unsetting every variable daneguard reads (state dir, config, DaneBot TSIG
+/// credentials), so a test's binary sees only what the test passes; append VAR=value entries,
+/// then the program and its arguments.
+std::vector<std::string> withoutDaneguardEnvironment();
 
 }  // namespace daneguard::testing

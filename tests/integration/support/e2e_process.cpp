@@ -11,20 +11,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/run_command.hpp"
+
 extern char** environ;
 
 namespace daneguard::testing {
-namespace {
-
-std::string readWhole(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
   const auto out_path = io_.path() / "stdout";
   const auto err_path = io_.path() / "stderr";
@@ -56,8 +47,8 @@ BackgroundProcess::~BackgroundProcess() {
 CommandResult BackgroundProcess::collect(int status) {
   CommandResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = readWhole(io_.path() / "stdout");
-  result.err = readWhole(io_.path() / "stderr");
+  result.out = readTextFile(io_.path() / "stdout");
+  result.err = readTextFile(io_.path() / "stderr");
   result_ = result;
   return result;
 }
@@ -85,7 +76,7 @@ CommandResult BackgroundProcess::killHard() {
 }
 
 std::string BackgroundProcess::outputSoFar() const {
-  return readWhole(io_.path() / "stdout") + readWhole(io_.path() / "stderr");
+  return readTextFile(io_.path() / "stdout") + readTextFile(io_.path() / "stderr");
 }
 
 }  // namespace daneguard::testing

@@ -229,27 +229,10 @@ void E2eWorld::writeConfig(const std::optional<fs::path>& tsig_key_file) {
 std::vector<std::string> E2eWorld::daneguardArgv(const std::string& command,
                                                  const std::vector<std::string>& arguments,
                                                  int cache_factor) const {
-  std::vector<std::string> argv{"env",
-                                "-u",
-                                "DANEGUARD_STATE_DIR",
-                                "-u",
-                                "DANEGUARD_CONFIG",
-                                "-u",
-                                "DANEBOT_RFC2136_TSIG_KEY",
-                                "-u",
-                                "DANEBOT_RFC2136_TSIG_SECRET",
-                                DANEGUARD_BINARY,
-                                command,
-                                "-c",
-                                config_path_.string(),
-                                "--state-dir",
-                                state_dir_.string(),
-                                "--poll-interval",
-                                "1",
-                                "--margin",
-                                "1",
-                                "--cache-factor",
-                                std::to_string(cache_factor)};
+  std::vector<std::string> argv = withoutDaneguardEnvironment();
+  argv.insert(argv.end(), {DANEGUARD_BINARY, command, "-c", config_path_.string(), "--state-dir",
+                           state_dir_.string(), "--poll-interval", "1", "--margin", "1",
+                           "--cache-factor", std::to_string(cache_factor)});
   argv.insert(argv.end(), arguments.begin(), arguments.end());
   return argv;
 }

@@ -16,15 +16,7 @@ namespace {
 
 CommandResult daneguardWithEnvironment(const std::vector<std::string>& environment,
                                        const std::vector<std::string>& arguments) {
-  std::vector<std::string> argv{"env",
-                                "-u",
-                                "DANEGUARD_STATE_DIR",
-                                "-u",
-                                "DANEGUARD_CONFIG",
-                                "-u",
-                                "DANEBOT_RFC2136_TSIG_KEY",
-                                "-u",
-                                "DANEBOT_RFC2136_TSIG_SECRET"};
+  std::vector<std::string> argv = withoutDaneguardEnvironment();
   argv.insert(argv.end(), environment.begin(), environment.end());
   argv.emplace_back(DANEGUARD_BINARY);
   argv.insert(argv.end(), arguments.begin(), arguments.end());

@@ -35,21 +35,13 @@ std::vector<std::string> withoutDaneguardEnvironment() {
           "DANEBOT_RFC2136_TSIG_SECRET"};
 }
 
-// Output goes through files rather than pipes: no risk of a deadlock on large output, and
-// tests are not performance sensitive.
-CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input) {
-  TempDir io;
-  const auto in_path = io.write("stdin", input);
-  const auto out_path = io.path() / "stdout";
-  const auto err_path = io.path() / "stderr";
-
+pid_t spawnWithFiles(const std::vector<std::string>& argv, const std::filesystem::path& input,
+                     const std::filesystem::path& out, const std::filesystem::path& err) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 0, input.c_str(), O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const std::string& arg : argv)
@@ -60,16 +52,30 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
   const int spawn_error = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_error != 0) throw std::runtime_error("cannot start " + argv.at(0));
+  return pid;
+}
 
+CommandResult commandResult(int status, const std::filesystem::path& out,
+                            const std::filesystem::path& err) {
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = readTextFile(out);
+  result.err = readTextFile(err);
+  return result;
+}
+
+// Output goes through files rather than pipes: no risk of a deadlock on large output, and
+// tests are not performance sensitive.
+CommandResult runCommand(const std::vector<std::string>& argv, const std::string& input) {
+  TempDir io;
+  const auto out_path = io.path() / "stdout";
+  const auto err_path = io.path() / "stderr";
+  const pid_t pid = spawnWithFiles(argv, io.write("stdin", input), out_path, err_path);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) throw std::runtime_error("waitpid failed");
   }
-  CommandResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = readTextFile(out_path);
-  result.err = readTextFile(err_path);
-  return result;
+  return commandResult(status, out_path, err_path);
 }
 
 bool programExists(const std::string& program) {

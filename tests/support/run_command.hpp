@@ -2,6 +2,8 @@
 // daneguard binary or an independent tool (openssl, ldns-dane, tlsa) as an oracle.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -19,6 +21,15 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::string
 
 /// True when `program` is found in PATH (for skipping oracle checks whose tool is missing).
 bool programExists(const std::string& program);
+
+/// Starts argv (argv[0] looked up in PATH, no shell) with standard input read from `input` and
+/// output written to `out` and `err`; returns the pid. Throws when the program cannot start.
+pid_t spawnWithFiles(const std::vector<std::string>& argv, const std::filesystem::path& input,
+                     const std::filesystem::path& out, const std::filesystem::path& err);
+
+/// The CommandResult of a process that ended with wait `status` and wrote to `out` and `err`.
+CommandResult commandResult(int status, const std::filesystem::path& out,
+                            const std::filesystem::path& err);
 
 /// The whole content of a file ("" when it cannot be read).
 std::string readTextFile(const std::filesystem::path& path);

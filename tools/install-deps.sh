@@ -12,6 +12,10 @@ packages=(
   libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev
   # independent implementations used as test oracles, and the servers the tests start
   ldnsutils hash-slinger bind9 bind9-utils bind9-dnsutils iproute2 procps sqlite3 time
+  knot knot-dnsutils unbound postfix swaks pebble certbot python3-certbot-dns-rfc2136 lego
+  pdns-server pdns-backend-sqlite3 python3 curl ca-certificates
+  # speeds up rebuilds in CI and development; harmless when unused
+  ccache
 )
 
 missing=()
@@ -31,6 +35,9 @@ if [ ! -x /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
   chmod 755 /usr/sbin/policy-rc.d
 fi
+# Postfix asks which mail set-up to create; "No configuration" leaves /etc/postfix empty, since
+# the tests run Postfix from their own config directories (postfix -c DIR).
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq

@@ -39,7 +39,7 @@
 #include "adapters/files/lock_file.hpp"
 #include "adapters/openssl/certificate_factory.hpp"
 #include "adapters/openssl/pem_bundle.hpp"
-#include "adapters/publishers/rfc2136_publisher_directory.hpp"
+#include "adapters/publishers/publisher_directory.hpp"
 #include "adapters/sandbox/dns_sandbox.hpp"
 #include "app/rollover_runner.hpp"
 #include "cli/command.hpp"
@@ -659,7 +659,7 @@ Result<void> runScenario(std::chrono::steady_clock::time_point wall_start) {
   if (!lock) return fail(lock.error());
   adapters::publishers::DirectoryOptions directory_options;
   directory_options.authority_port = dns->primary().endpoint.port;  // NS addresses use it too
-  adapters::publishers::Rfc2136PublisherDirectory publishers(config, query,
+  adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
                                                              std::move(directory_options));
   adapters::certificates::PemCertificateLoader certificates;
   auto store = openStateStore(state_dir);

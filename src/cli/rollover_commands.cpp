@@ -18,7 +18,7 @@
 #include "adapters/deploy/hook_staging.hpp"
 #include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/files/lock_file.hpp"
-#include "adapters/publishers/rfc2136_publisher_directory.hpp"
+#include "adapters/publishers/publisher_directory.hpp"
 #include "app/danebot_invocation.hpp"
 #include "app/rollover_runner.hpp"
 #include "cli/command.hpp"
@@ -334,7 +334,7 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   if (setup->argv_secret)
     directory_options.secret_overrides.emplace(std::string(app::kDanebotServiceName),
                                                std::move(*setup->argv_secret));
-  adapters::publishers::Rfc2136PublisherDirectory publishers(config, query,
+  adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
                                                              std::move(directory_options));
   adapters::certificates::PemCertificateLoader certificates;
   LazyStateStore store(state_dir);

@@ -10,7 +10,7 @@
 #include "adapters/certificates/pem_certificate_loader.hpp"
 #include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/openssl/certificate_factory.hpp"
-#include "adapters/publishers/rfc2136_publisher_directory.hpp"
+#include "adapters/publishers/publisher_directory.hpp"
 #include "app/rollover_runner.hpp"
 #include "integration/support/bind_fixture.hpp"
 #include "support/run_command.hpp"
@@ -95,7 +95,7 @@ TEST(RolloverAgainstBind, FirstEnablementThenRenewalWithANewKey) {
   adapters::dns::LdnsDnsQuery query({std::chrono::milliseconds(1000), 2, 16});
   adapters::publishers::DirectoryOptions directory_options;
   directory_options.authority_port = bind.port();
-  adapters::publishers::Rfc2136PublisherDirectory publishers(config, query,
+  adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
                                                              std::move(directory_options));
   adapters::certificates::PemCertificateLoader certificates;
   InMemoryStateStore store;

@@ -108,6 +108,12 @@ class Decoder {
   void publishers(const toml::table& table);
   std::optional<config::Publisher> publisher(const toml::table& table, const std::string& path);
   std::optional<config::Rfc2136Publisher> rfc2136(TableReader& reader);
+  std::optional<config::PublisherDnsSettings> publisherDns(TableReader& reader);
+  std::optional<config::ExternalProgramPublisher> externalProgram(TableReader& reader);
+  std::optional<config::ZoneFilePublisher> zoneFile(TableReader& reader);
+  /// An argv array run without a shell: element 0 an absolute path, no NUL anywhere.
+  std::optional<std::vector<std::string>> programArgv(TableReader& reader, std::string_view key,
+                                                      std::string_view example);
   /// What the tsig_* keys hold; "given" means the key is present, even with an invalid value.
   struct TsigKeys {
     bool inline_secret = false;
@@ -311,8 +317,14 @@ std::optional<config::Publisher> Decoder::publisher(const toml::table& table,
                                                     const std::string& path) {
   TableReader reader(table, path, diagnostics_);
   std::optional<config::Publisher> result;
-  if (const auto kind = kindOf(reader, {"rfc2136"}, "publisher")) {
-    if (auto decoded = rfc2136(reader)) result = *decoded;
+  if (const auto kind = kindOf(reader, {"rfc2136", "external", "zonefile"}, "publisher")) {
+    if (*kind == "rfc2136") {
+      if (auto decoded = rfc2136(reader)) result = *decoded;
+    } else if (*kind == "external") {
+      if (auto decoded = externalProgram(reader)) result = *decoded;
+    } else if (*kind == "zonefile") {
+      if (auto decoded = zoneFile(reader)) result = *decoded;
+    }
   }
   reader.rejectUnknownKeys();
   return result;
@@ -351,6 +363,106 @@ std::optional<config::Rfc2136Publisher> Decoder::rfc2136(TableReader& reader) {
   if (!credentials) return std::nullopt;
   publisher.tsig = *credentials;
   return ok ? std::optional(publisher) : std::nullopt;
+}
+
+std::optional<config::PublisherDnsSettings> Decoder::publisherDns(TableReader& reader) {
+  config::PublisherDnsSettings settings;
+  bool ok = true;
+  if (const toml::node* node = reader.find("dns_server", true)) {
+    auto address = serverAddress(*node, reader.pathOf("dns_server"), 53);
+    ok = address.has_value();
+    if (address) settings.dns_server = *address;
+  } else {
+    ok = false;
+  }
+  if (const auto zone = reader.string("zone")) {
+    auto name = parseHostName(*zone, false);
+    if (name) {
+      settings.zone = *name;
+    } else {
+      reader.error("zone", name.error().message);
+      ok = false;
+    }
+  }
+  if (const toml::array* servers = reader.array("extra_servers")) {
+    for (std::size_t i = 0; i < servers->size(); ++i) {
+      auto address = serverAddress((*servers)[i],
+                                   fmt::format("{}[{}]", reader.pathOf("extra_servers"), i), 53);
+      if (address)
+        settings.extra_servers.push_back(*address);
+      else
+        ok = false;
+    }
+  }
+  return ok ? std::optional(settings) : std::nullopt;
+}
+
+std::optional<std::vector<std::string>> Decoder::programArgv(TableReader& reader,
+                                                             std::string_view key,
+                                                             std::string_view example) {
+  const toml::array* command = reader.array(key, true);
+  if (command == nullptr) return std::nullopt;
+  bool ok = true;
+  if (command->empty()) {
+    reader.error(key, fmt::format("must not be empty: give the program and its arguments, e.g. {}",
+                                  example));
+    ok = false;
+  }
+  std::vector<std::string> argv;
+  for (std::size_t i = 0; i < command->size(); ++i) {
+    const std::string element_path = fmt::format("{}[{}]", reader.pathOf(key), i);
+    auto argument = expectString((*command)[i], element_path, diagnostics_);
+    if (!argument) {
+      ok = false;
+      continue;
+    }
+    const auto report = [&](std::string message) {
+      diagnostics_.add(positionOf((*command)[i].source()),
+                       fmt::format("{}: {}", element_path, message));
+      ok = false;
+    };
+    if (i == 0) {
+      checkAbsolutePath(*argument, key, report);  // argv, no shell, no PATH search
+    } else if (argument->find('\0') != std::string::npos) {
+      report("arguments cannot contain NUL characters");
+    }
+    argv.push_back(*argument);
+  }
+  return ok ? std::optional(argv) : std::nullopt;
+}
+
+std::optional<config::ExternalProgramPublisher> Decoder::externalProgram(TableReader& reader) {
+  config::ExternalProgramPublisher publisher;
+  auto dns = publisherDns(reader);
+  auto command = programArgv(reader, "command", "[\"/usr/local/sbin/tlsa-publish\", \"--zone\", "
+                                                "\"example.com\"]");
+  bool ok = dns.has_value() && command.has_value();
+  if (const auto timeout = duration(reader, "timeout", false))
+    publisher.timeout = *timeout;
+  else if (reader.find("timeout") != nullptr)
+    ok = false;
+  if (!ok) return std::nullopt;
+  publisher.dns = std::move(*dns);
+  publisher.command = std::move(*command);
+  return publisher;
+}
+
+std::optional<config::ZoneFilePublisher> Decoder::zoneFile(TableReader& reader) {
+  config::ZoneFilePublisher publisher;
+  auto dns = publisherDns(reader);
+  auto file = absolutePath(reader, "file", true);
+  auto reload = programArgv(reader, "reload",
+                            "[\"/usr/sbin/rndc\", \"reload\", \"example.com\"]");
+  bool ok = dns.has_value() && file.has_value() && reload.has_value();
+  if (const auto timeout = duration(reader, "timeout", false))
+    publisher.timeout = *timeout;
+  else if (reader.find("timeout") != nullptr)
+    ok = false;
+  if (!ok) return std::nullopt;
+  publisher.dns = std::move(*dns);
+  publisher.file = std::move(*file);
+  publisher.reload = std::move(*reload);
+  return publisher;
 }
 
 std::optional<config::TsigCredentials> Decoder::tsig(TableReader& reader) {

@@ -72,7 +72,35 @@ struct Rfc2136Publisher {
   std::vector<ServerAddress> extra_servers;  // authorities checked besides the NS set
   bool operator==(const Rfc2136Publisher&) const = default;
 };
-using Publisher = std::variant<Rfc2136Publisher>;
+/// Where daneguard reads the zone of a publisher that does not speak DNS UPDATE: a server that
+/// answers authoritatively for it (SOA walk, NS set). Visibility is still checked at every NS
+/// address plus `extra_servers`, whatever the publisher.
+struct PublisherDnsSettings {
+  ServerAddress dns_server;
+  std::optional<std::string> zone;           // absent: discovered from the SOA at dns_server
+  std::vector<ServerAddress> extra_servers;  // authorities checked besides the NS set
+  bool operator==(const PublisherDnsSettings&) const = default;
+};
+
+/// Alnitak's external-program protocol: one run of `command` per record, TLSA_* variables.
+struct ExternalProgramPublisher {
+  PublisherDnsSettings dns;
+  std::vector<std::string> command;  // command[0] is an absolute path without ".."
+  std::chrono::seconds timeout{120};
+  bool operator==(const ExternalProgramPublisher&) const = default;
+};
+
+/// daneguard's records of one zone in an include file ($INCLUDE), then a reload command, for
+/// servers that load (and sign) the zone from files themselves.
+struct ZoneFilePublisher {
+  PublisherDnsSettings dns;
+  std::string file;                 // absolute path of the include file daneguard owns
+  std::vector<std::string> reload;  // argv, command[0] absolute; run after every change
+  std::chrono::seconds timeout{60};
+  bool operator==(const ZoneFilePublisher&) const = default;
+};
+
+using Publisher = std::variant<Rfc2136Publisher, ExternalProgramPublisher, ZoneFilePublisher>;
 
 /// One PEM file holding the private key, the leaf and the chain (lego --pem, haproxy style).
 struct PemBundleSource {

@@ -660,7 +660,7 @@ Result<void> runScenario(std::chrono::steady_clock::time_point wall_start) {
   adapters::publishers::DirectoryOptions directory_options;
   directory_options.authority_port = dns->primary().endpoint.port;  // NS addresses use it too
   adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
-                                                             std::move(directory_options));
+                                                                std::move(directory_options));
   adapters::certificates::PemCertificateLoader certificates;
   auto store = openStateStore(state_dir);
   if (!store) return fail(store.error());

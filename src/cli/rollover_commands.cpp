@@ -335,7 +335,7 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
     directory_options.secret_overrides.emplace(std::string(app::kDanebotServiceName),
                                                std::move(*setup->argv_secret));
   adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
-                                                             std::move(directory_options));
+                                                                std::move(directory_options));
   adapters::certificates::PemCertificateLoader certificates;
   LazyStateStore store(state_dir);
   const std::unique_ptr<ports::Deployer> deployer = makeDeployer(state_dir);

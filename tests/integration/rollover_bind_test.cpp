@@ -96,7 +96,7 @@ TEST(RolloverAgainstBind, FirstEnablementThenRenewalWithANewKey) {
   adapters::publishers::DirectoryOptions directory_options;
   directory_options.authority_port = bind.port();
   adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
-                                                             std::move(directory_options));
+                                                                std::move(directory_options));
   adapters::certificates::PemCertificateLoader certificates;
   InMemoryStateStore store;
   RecordingDeployer deployer;

@@ -434,8 +434,9 @@ std::optional<std::vector<std::string>> Decoder::programArgv(TableReader& reader
 std::optional<config::ExternalProgramPublisher> Decoder::externalProgram(TableReader& reader) {
   config::ExternalProgramPublisher publisher;
   auto dns = publisherDns(reader);
-  auto command = programArgv(reader, "command", "[\"/usr/local/sbin/tlsa-publish\", \"--zone\", "
-                                                "\"example.com\"]");
+  auto command = programArgv(reader, "command",
+                             "[\"/usr/local/sbin/tlsa-publish\", \"--zone\", "
+                             "\"example.com\"]");
   bool ok = dns.has_value() && command.has_value();
   if (const auto timeout = duration(reader, "timeout", false))
     publisher.timeout = *timeout;
@@ -451,8 +452,7 @@ std::optional<config::ZoneFilePublisher> Decoder::zoneFile(TableReader& reader) 
   config::ZoneFilePublisher publisher;
   auto dns = publisherDns(reader);
   auto file = absolutePath(reader, "file", true);
-  auto reload = programArgv(reader, "reload",
-                            "[\"/usr/sbin/rndc\", \"reload\", \"example.com\"]");
+  auto reload = programArgv(reader, "reload", "[\"/usr/sbin/rndc\", \"reload\", \"example.com\"]");
   bool ok = dns.has_value() && file.has_value() && reload.has_value();
   if (const auto timeout = duration(reader, "timeout", false))
     publisher.timeout = *timeout;

@@ -42,7 +42,7 @@ class PublisherAccess : public ::testing::Test {
     adapters::dns::LdnsDnsQuery query({std::chrono::milliseconds(1000), 2, 16});
     adapters::publishers::DirectoryOptions options;
     options.authority_port = bind_->port();
-    adapters::publishers::ConfiguredPublisherDirectory directory(config, query, options);
+    adapters::publishers::ConfiguredPublisherDirectory directory(config, query, std::move(options));
     return app::check::checkPublishers(config, directory);
   }
 

@@ -95,8 +95,8 @@ Result<std::string> Rfc2136Publisher::checkAccess(const ports::DnsServer& server
                               who_, server.toString(), *label, zone));
     }
     if (applied.error().kind != ErrorKind::PreconditionFailed)
-      return fail(
-          applied.error().withContext(fmt::format("{}: may it change TLSA at {}", who_, owner)));
+      return fail(applied.error().withContext(
+          fmt::format("{}: checking whether it may change TLSA at {}", who_, owner)));
   }
   return fmt::format(
       "{}: {} accepts its TLSA updates at {} in zone {} (tested with an UPDATE "

@@ -54,14 +54,14 @@ std::optional<std::string> ZoneFileBind::unavailableReason() {
   return std::nullopt;
 }
 
-ZoneFileBind::ZoneFileBind() {
+ZoneFileBind::ZoneFileBind(ExampleZone example) {
   auto port = adapters::sandbox::findFreePort({"127.0.0.1"});
   auto control = adapters::sandbox::findFreePort({"127.0.0.1"});
   if (!port || !control) throw std::runtime_error("no free port");
   port_ = *port;
   control_port_ = *control;
   if (control_port_ == port_) control_port_ = static_cast<std::uint16_t>(port_ + 1);
-  writeFiles();
+  writeFiles(example);
   auto named = adapters::sandbox::findProgram("named");
   auto started = adapters::sandbox::ChildProcess::spawn(
       *named, {"-g", "-c", (dir_.path() / "named.conf").string()}, dir_.path() / "named.log");
@@ -74,7 +74,7 @@ ZoneFileBind::~ZoneFileBind() {
   named_.stop();
 }
 
-void ZoneFileBind::writeFiles() {
+void ZoneFileBind::writeFiles(ExampleZone example) {
   const fs::path dir = dir_.path();
   const std::string d = dir.string();
   writeText(dir / "rndc.key", mustRun({"tsig-keygen", "-a", "hmac-sha256", "rndc-key"}),
@@ -102,19 +102,24 @@ void ZoneFileBind::writeFiles() {
                 " { 127.0.0.1; };\n  listen-on-v6 { none; };\n  recursion no;\n"
                 "  dnssec-validation no;\n  pid-file none;\n  notify no;\n};\n"
                 "zone \"example.test\" {\n  type primary;\n  file \"" +
-                d +
-                "/example.test.zone\";\n  dnssec-policy default;\n  inline-signing yes;\n};\n"
+                d + "/example.test.zone\";\n  dnssec-policy default;\n" +
+                (example == ExampleZone::IncludeFile
+                     ? std::string("  inline-signing yes;\n")
+                     : std::string("  inline-signing no;\n  update-policy { grant tlsa-key "
+                                   "wildcard *._tcp.mail.example.test. TLSA; };\n")) +
+                "};\n"
                 "zone \"dyn.test\" {\n  type primary;\n  file \"" +
                 d +
-                "/dyn.test.zone\";\n"
+                "/dyn.test.zone\";\n  dnssec-policy default;\n  inline-signing no;\n"
                 "  update-policy { grant tlsa-key wildcard *._tcp.mail.dyn.test. TLSA; };\n};\n");
   // SOA TTL 3 and MINIMUM 3: negative answers are cached for 3 s, so rollovers take seconds.
   const std::string soa =
       "@ 3 IN SOA ns1 hostmaster (\n        1 ; serial\n        60 60 600 3 )\n";
-  writeText(dir / "example.test.zone", "$TTL 60\n" + soa +
-                                           "@ NS ns1\nns1 A 127.0.0.1\nmail A 127.0.0.1\n"
-                                           "$INCLUDE \"" +
-                                           includeFile().string() + "\"\n");
+  writeText(
+      dir / "example.test.zone",
+      "$TTL 60\n" + soa + "@ NS ns1\nns1 A 127.0.0.1\nmail A 127.0.0.1\n" +
+          (example == ExampleZone::IncludeFile ? "$INCLUDE \"" + includeFile().string() + "\"\n"
+                                               : std::string()));
   writeText(dir / "dyn.test.zone", "$TTL 60\n" + soa + "@ NS ns1\nns1 A 127.0.0.1\n");
   writeText(includeFile(), "");  // created empty, so the zone loads before daneguard runs
   // The operator's reload command of docs/publishers.md: raise the serial, then reload.
@@ -136,9 +141,11 @@ void ZoneFileBind::waitUntilSigned(std::chrono::milliseconds timeout) {
         runCommand({"dig", "+norec", "+dnssec", "+time=1", "+tries=1", "+noall", "+answer",
                     "@127.0.0.1", "-p", std::to_string(port_), "example.test.", "DNSKEY"});
     const CommandResult dynamic =
-        runCommand({"dig", "+norec", "+time=1", "+tries=1", "+short", "@127.0.0.1", "-p",
-                    std::to_string(port_), "dyn.test.", "SOA"});
-    if (signed_keys.out.find("RRSIG") != std::string::npos && !dynamic.out.empty()) return;
+        runCommand({"dig", "+norec", "+dnssec", "+time=1", "+tries=1", "+noall", "+answer",
+                    "@127.0.0.1", "-p", std::to_string(port_), "dyn.test.", "DNSKEY"});
+    if (signed_keys.out.find("RRSIG") != std::string::npos &&
+        dynamic.out.find("RRSIG") != std::string::npos)
+      return;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   throw std::runtime_error("BIND did not serve the signed zone in time:\n" + log());

@@ -7,9 +7,13 @@
 //   key. BIND 9.18 loads a changed file into an inline-signed zone only when its SOA serial
 //   went up, so the reload command is a small script that raises the serial, then runs rndc:
 //   what docs/publishers.md shows operators.
-// * zone dyn.test. accepting RFC 2136 updates under the least-privilege policy of the docs:
+// * zone dyn.test., signed by BIND (dnssec-policy default), accepting RFC 2136 updates under
+//   the least-privilege policy of the docs:
 //   key "tlsa-key" may change TLSA at *._tcp.mail.dyn.test. and nothing else; key
 //   "other-key" is known but may change nothing.
+//
+// ExampleZone::Dynamic serves example.test. like dyn.test. instead (key "tlsa-key" may change TLSA
+// at *._tcp.mail.example.test.), for the external-program test whose script runs nsupdate.
 //
 // Failures throw std::runtime_error (test code). dig is the independent oracle.
 #pragma once
@@ -29,10 +33,14 @@ namespace daneguard::testing {
 
 class ZoneFileBind {
  public:
+  /// How example.test. is served: from the zone file with daneguard's include (the default),
+  /// or, like dyn.test., as a signed dynamic zone (for publishers that send updates).
+  enum class ExampleZone { IncludeFile, Dynamic };
+
   /// Why it cannot run here (named, rndc, dig, openssl missing); nullopt when it can.
   static std::optional<std::string> unavailableReason();
 
-  ZoneFileBind();
+  explicit ZoneFileBind(ExampleZone example = ExampleZone::IncludeFile);
   ~ZoneFileBind();
   ZoneFileBind(const ZoneFileBind&) = delete;
   ZoneFileBind& operator=(const ZoneFileBind&) = delete;
@@ -60,7 +68,7 @@ class ZoneFileBind {
   [[nodiscard]] std::string log() const;
 
  private:
-  void writeFiles();
+  void writeFiles(ExampleZone example);
   void waitUntilSigned(std::chrono::milliseconds timeout);
 
   TempDir dir_;

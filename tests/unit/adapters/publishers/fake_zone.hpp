@@ -2,6 +2,7 @@
 // tests (prerequisites and Alnitak's "live hash" are read by query).
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,13 +15,18 @@ class FakeZone final : public ports::DnsQuery {
  public:
   std::map<std::string, std::vector<TlsaRecord>> tlsa;  // owner -> records
   int queries = 0;
+  bool authoritative = true;
+  std::vector<std::string> empty_non_terminals;  // names that exist without records
 
   Result<ports::DnsAnswer> query(const ports::DnsQuestion& question) override {
     ++queries;
     ports::DnsAnswer answer;
     answer.server = question.server;
-    answer.authoritative = true;
+    answer.authoritative = authoritative;
     const auto found = tlsa.find(question.name);
+    if (std::find(empty_non_terminals.begin(), empty_non_terminals.end(), question.name) !=
+        empty_non_terminals.end())
+      return answer;
     if (found == tlsa.end()) {
       answer.rcode = ports::DnsRcode::NxDomain;
       return answer;

@@ -7,6 +7,9 @@
 
 #include "adapters/dns/dns_message.hpp"
 #include "adapters/dns/tsig_key.hpp"
+#include "adapters/publishers/cloudflare_publisher.hpp"
+#include "adapters/publishers/desec_publisher.hpp"
+#include "adapters/publishers/pdns_publisher.hpp"
 
 namespace daneguard::adapters::publishers {
 namespace {
@@ -68,12 +71,24 @@ Result<dns::TsigKey> loadKey(const config::TsigCredentials& credentials,
       credentials);
 }
 
+/// Where an HTTP API publisher finds zones and servers: its dns_server plays the update
+/// target's part (the API itself is not a DNS server).
+const config::ApiPublisherCommon* apiCommonOf(const config::Publisher& publisher) {
+  if (const auto* pdns = std::get_if<config::PowerDnsPublisher>(&publisher)) return &pdns->common;
+  if (const auto* cloudflare = std::get_if<config::CloudflarePublisher>(&publisher))
+    return &cloudflare->common;
+  if (const auto* desec = std::get_if<config::DesecPublisher>(&publisher)) return &desec->common;
+  return nullptr;
+}
+
 }  // namespace
 
 struct Rfc2136PublisherDirectory::Entry {
-  const config::Rfc2136Publisher* config = nullptr;
+  const config::Rfc2136Publisher* config = nullptr;  // null for HTTP API publishers
+  const config::Publisher* publisher = nullptr;
+  ports::DnsServer update_target;
   std::unique_ptr<ports::ZoneLocator> locator;
-  std::unique_ptr<dns::LdnsDnsUpdate> update;
+  std::unique_ptr<ports::DnsUpdate> update;
 };
 
 Rfc2136PublisherDirectory::Rfc2136PublisherDirectory(const config::Config& config,
@@ -91,13 +106,22 @@ Result<Rfc2136PublisherDirectory::Entry*> Rfc2136PublisherDirectory::entry(std::
   const auto* rfc2136 = std::get_if<config::Rfc2136Publisher>(publisher);
   auto created = std::make_unique<Entry>();
   created->config = rfc2136;
+  created->publisher = publisher;
   dns::ZoneLocatorOptions locator;
-  locator.update_target = toDnsServer(rfc2136->server);
-  for (const config::ServerAddress& extra : rfc2136->extra_servers)
-    locator.extra_servers.push_back(toDnsServer(extra));
-  locator.authority_port = options_.authority_port;
   std::optional<std::string> zone;
-  if (rfc2136->zone) zone = dns::canonicalName(*rfc2136->zone);
+  if (rfc2136 != nullptr) {
+    locator.update_target = toDnsServer(rfc2136->server);
+    for (const config::ServerAddress& extra : rfc2136->extra_servers)
+      locator.extra_servers.push_back(toDnsServer(extra));
+    if (rfc2136->zone) zone = dns::canonicalName(*rfc2136->zone);
+  } else if (const config::ApiPublisherCommon* common = apiCommonOf(*publisher)) {
+    locator.update_target = toDnsServer(common->dns_server);
+    for (const config::ServerAddress& extra : common->extra_servers)
+      locator.extra_servers.push_back(toDnsServer(extra));
+    if (common->zone) zone = dns::canonicalName(*common->zone);
+  }
+  created->update_target = locator.update_target;
+  locator.authority_port = options_.authority_port;
   created->locator = std::make_unique<ConfiguredZoneLocator>(query_, locator, zone);
   Entry* raw = created.get();
   entries_.emplace(std::string(name), std::move(created));
@@ -107,12 +131,30 @@ Result<Rfc2136PublisherDirectory::Entry*> Rfc2136PublisherDirectory::entry(std::
 Result<ports::PublisherDns> Rfc2136PublisherDirectory::publisher(std::string_view name) {
   auto found = entry(name);
   if (!found) return fail(found.error());
-  return ports::PublisherDns{toDnsServer((*found)->config->server), (*found)->locator.get()};
+  return ports::PublisherDns{(*found)->update_target, (*found)->locator.get()};
 }
 
 Result<ports::DnsUpdate*> Rfc2136PublisherDirectory::updater(std::string_view name) {
   auto found = entry(name);
   if (!found) return fail(found.error());
+  if (!(*found)->update && (*found)->config == nullptr) {
+    const config::Publisher& publisher = *(*found)->publisher;
+    Result<std::unique_ptr<ports::DnsUpdate>> made = std::visit(
+        [&](const auto& kind) -> Result<std::unique_ptr<ports::DnsUpdate>> {
+          using Kind = std::decay_t<decltype(kind)>;
+          if constexpr (std::is_same_v<Kind, config::PowerDnsPublisher>)
+            return makePowerDnsUpdater(kind, name);
+          else if constexpr (std::is_same_v<Kind, config::CloudflarePublisher>)
+            return makeCloudflareUpdater(kind, name);
+          else if constexpr (std::is_same_v<Kind, config::DesecPublisher>)
+            return makeDesecUpdater(kind, name);
+          else
+            return fail(ErrorKind::Internal, "unreachable publisher kind");
+        },
+        publisher);
+    if (!made) return fail(made.error());
+    (*found)->update = std::move(*made);
+  }
   if (!(*found)->update) {
     const auto secret = options_.secret_overrides.find(name);
     auto key = loadKey((*found)->config->tsig,

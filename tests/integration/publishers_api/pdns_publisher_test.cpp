@@ -131,7 +131,12 @@ TEST_F(PdnsPublisher, RectifiesADnssecZoneWhoseApiRectifyIsOff) {
   bool signed_rrset = false;
   EXPECT_EQ(pdns.servedTlsa(kOwner, nullptr, &signed_rrset), (Records{kRecordA}));
   EXPECT_TRUE(signed_rrset);
-  // pdnsutil check-zone reports records lacking ordername/auth after a write without rectify.
+  // Rectifying gives the record its NSEC ordering name; without it the column stays NULL and
+  // denial-of-existence proofs around the name are wrong.
+  const CommandResult ordername = runCommand(
+      {"sqlite3", (pdns.directory() / "pdns" / "pdns.sqlite3").string(),
+       "SELECT count(*) FROM records WHERE type = 'TLSA' AND ordername IS NOT NULL AND auth = 1"});
+  EXPECT_EQ(ordername.out, "1\n") << ordername.err;
   const CommandResult check =
       runCommand({"pdnsutil", "--config-dir=" + (pdns.directory() / "pdns").string(),
                   "check-zone", "example.test."});

@@ -321,8 +321,7 @@ std::optional<config::Publisher> Decoder::publisher(const toml::table& table,
                                                     const std::string& path) {
   TableReader reader(table, path, diagnostics_);
   std::optional<config::Publisher> result;
-  if (const auto kind =
-          kindOf(reader, {"rfc2136", "pdns", "cloudflare", "desec"}, "publisher")) {
+  if (const auto kind = kindOf(reader, {"rfc2136", "pdns", "cloudflare", "desec"}, "publisher")) {
     if (*kind == "rfc2136") {
       if (auto decoded = rfc2136(reader)) result = *decoded;
     } else if (*kind == "pdns") {
@@ -458,11 +457,12 @@ std::optional<std::string> Decoder::apiUrl(TableReader& reader,
   const std::size_t host_start = https ? 8 : 7;
   if ((!https && !http) || url->size() <= host_start ||
       url->find_first_of(" \t\r\n") != std::string::npos) {
-    reader.error("api_url", fmt::format("expected an http:// or https:// URL, got '{}'",
-                                        printable(*url)));
+    reader.error("api_url",
+                 fmt::format("expected an http:// or https:// URL, got '{}'", printable(*url)));
     return std::nullopt;
   }
-  while (url->size() > host_start && url->back() == '/') url->pop_back();
+  while (url->size() > host_start && url->back() == '/')
+    url->pop_back();
   return url;
 }
 
@@ -490,11 +490,11 @@ std::optional<config::CloudflarePublisher> Decoder::cloudflare(TableReader& read
   config::CloudflarePublisher publisher;
   auto url = apiUrl(reader, publisher.api_url);
   if (const auto zone_id = reader.string("zone_id")) {
-    const bool plain = !zone_id->empty() && zone_id->size() <= 64 &&
-                       std::all_of(zone_id->begin(), zone_id->end(), [](char c) {
-                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                                (c >= 'A' && c <= 'Z');
-                       });
+    const bool plain =
+        !zone_id->empty() && zone_id->size() <= 64 &&
+        std::all_of(zone_id->begin(), zone_id->end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        });
     if (plain)
       publisher.zone_id = *zone_id;
     else {

@@ -15,15 +15,19 @@ namespace {
 
 constexpr std::size_t kMaxTokenBytes = 4096;
 
-bool isSpace(std::uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isSpace(std::uint8_t c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /// Trims in place; false when white space remains inside.
 Result<SecretBytes> cleaned(SecretBytes raw, const std::string& where) {
   auto bytes = raw.reveal();
   std::size_t first = 0;
   std::size_t end = bytes.size();
-  while (first < end && isSpace(bytes[first])) ++first;
-  while (end > first && isSpace(bytes[end - 1])) --end;
+  while (first < end && isSpace(bytes[first]))
+    ++first;
+  while (end > first && isSpace(bytes[end - 1]))
+    --end;
   if (first == end) return fail(ErrorKind::Config, where + " is empty");
   for (std::size_t i = first; i < end; ++i)
     if (isSpace(bytes[i]) || bytes[i] == 0)
@@ -45,8 +49,8 @@ Result<SecretBytes> readTokenFile(const std::string& path) {
   SecretBytes buffer(kMaxTokenBytes + 1);
   std::size_t filled = 0;
   while (filled < buffer.size()) {
-    const ssize_t got = ::read(fd.get(), buffer.revealMutable().data() + filled,
-                               buffer.size() - filled);
+    const ssize_t got =
+        ::read(fd.get(), buffer.revealMutable().data() + filled, buffer.size() - filled);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0)
       return fail(ErrorKind::NotFound,
@@ -65,7 +69,8 @@ Result<SecretBytes> readTokenEnvironment(const std::string& variable) {
   if (value == nullptr || *value == '\0')
     return fail(ErrorKind::Config,
                 "the environment variable " + variable + " holding the API token is not set");
-  return cleaned(SecretBytes::copyOf(std::string_view(value)), "the environment variable " + variable);
+  return cleaned(SecretBytes::copyOf(std::string_view(value)),
+                 "the environment variable " + variable);
 }
 
 }  // namespace daneguard::adapters::http

@@ -24,9 +24,8 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::optional<std::str
 }
 
 Result<ports::HttpResponse> sendWithRetries(ports::HttpClient& client,
-                                            const ports::HttpRequest& request,
-                                            ports::Clock& clock, const RetryPolicy& policy,
-                                            const RetryNotice& notice) {
+                                            const ports::HttpRequest& request, ports::Clock& clock,
+                                            const RetryPolicy& policy, const RetryNotice& notice) {
   using std::chrono::seconds;
   const auto deadline = clock.now() + policy.total_budget;
   seconds backoff = policy.first_backoff;
@@ -44,10 +43,10 @@ Result<ports::HttpResponse> sendWithRetries(ports::HttpClient& client,
       if (retry_after) wait = *retry_after;
       if (wait > policy.max_retry_after) {
         if (notice)
-          notice(fmt::format("429 from {} {}: Retry-After {} s is longer than the {} s daneguard "
-                             "waits; giving up for now",
-                             request.method, request.url, wait.count(),
-                             policy.max_retry_after.count()));
+          notice(fmt::format(
+              "429 from {} {}: Retry-After {} s is longer than the {} s daneguard "
+              "waits; giving up for now",
+              request.method, request.url, wait.count(), policy.max_retry_after.count()));
         return sent;
       }
       why = "429 (rate limited)";
@@ -60,9 +59,8 @@ Result<ports::HttpResponse> sendWithRetries(ports::HttpClient& client,
     }
     if (attempt >= policy.max_attempts || clock.now() + wait > deadline) return sent;
     if (notice)
-      notice(fmt::format("{} from {} {}; retrying in {} s (attempt {} of {})", why,
-                         request.method, request.url, wait.count(), attempt + 1,
-                         policy.max_attempts));
+      notice(fmt::format("{} from {} {}; retrying in {} s (attempt {} of {})", why, request.method,
+                         request.url, wait.count(), attempt + 1, policy.max_attempts));
     clock.sleepFor(wait);
   }
 }

@@ -37,8 +37,8 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::optional<std::str
 /// The final response (a 429 or 5xx is returned as such once retries are used up, so the
 /// caller can report the provider's error body), or the last transport error.
 Result<ports::HttpResponse> sendWithRetries(ports::HttpClient& client,
-                                            const ports::HttpRequest& request,
-                                            ports::Clock& clock, const RetryPolicy& policy,
+                                            const ports::HttpRequest& request, ports::Clock& clock,
+                                            const RetryPolicy& policy,
                                             const RetryNotice& notice = {});
 
 }  // namespace daneguard::adapters::http

@@ -145,8 +145,7 @@ std::string percentEncode(std::string_view text) {
   std::string out;
   for (const char c : text) {
     const bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-                            c == '~';
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
     if (unreserved)
       out += c;
     else
@@ -162,9 +161,12 @@ std::vector<std::string> ownersOf(const ports::UpdateRequest& request) {
     if (std::find(owners.begin(), owners.end(), canonical) == owners.end())
       owners.push_back(std::move(canonical));
   };
-  for (const auto& prerequisite : request.prerequisites) note(prerequisite.owner);
-  for (const auto& addition : request.additions) note(addition.owner);
-  for (const auto& deletion : request.deletions) note(deletion.owner);
+  for (const auto& prerequisite : request.prerequisites)
+    note(prerequisite.owner);
+  for (const auto& addition : request.additions)
+    note(addition.owner);
+  for (const auto& deletion : request.deletions)
+    note(deletion.owner);
   return owners;
 }
 

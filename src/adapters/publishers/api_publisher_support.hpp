@@ -96,7 +96,7 @@ struct KeptRecord {
 };
 struct RrsetChange {
   std::vector<KeptRecord> contents;  // every record of the new RRset, foreign ones included
-  std::vector<TlsaRecord> added;      // records that were not served before
+  std::vector<TlsaRecord> added;     // records that were not served before
   std::vector<const ProviderRecord*> removed;  // points into the ProviderRrset given
   [[nodiscard]] bool changed() const { return !added.empty() || !removed.empty(); }
 };

@@ -70,8 +70,8 @@ std::optional<TlsaRecord> recordFrom(const json& entry) {
       const auto selector = number("selector");
       const auto matching = number("matching_type");
       if (usage && selector && matching) {
-        auto parsed = parseTlsaRdataFromDns(fmt::format(
-            "{} {} {} {}", *usage, *selector, *matching, data["certificate"].get<std::string>()));
+        auto parsed = parseTlsaRdataFromDns(fmt::format("{} {} {} {}", *usage, *selector, *matching,
+                                                        data["certificate"].get<std::string>()));
         if (parsed) return *parsed;
       }
     }
@@ -112,9 +112,10 @@ class CloudflareUpdate final : public ports::DnsUpdate {
     if (ttl < kMinimumTtl || ttl > kMaximumTtl) {
       const std::uint32_t used = std::clamp(ttl, kMinimumTtl, kMaximumTtl);
       if (!request.additions.empty())
-        context_.warn(fmt::format("zone {}: Cloudflare accepts TTLs of {}-{} s; using {} s "
-                                  "instead of {} s",
-                                  zone, kMinimumTtl, kMaximumTtl, used, ttl));
+        context_.warn(
+            fmt::format("zone {}: Cloudflare accepts TTLs of {}-{} s; using {} s "
+                        "instead of {} s",
+                        zone, kMinimumTtl, kMaximumTtl, used, ttl));
       ttl = used;
     }
 
@@ -143,7 +144,8 @@ class CloudflareUpdate final : public ports::DnsUpdate {
     for (const std::string& owner : owners) {
       auto rrset = list(zone, *zone_id, owner);
       if (!rrset)
-        return fail(ErrorKind::Ambiguous, "reading back after the update: " + rrset.error().message);
+        return fail(ErrorKind::Ambiguous,
+                    "reading back after the update: " + rrset.error().message);
       if (mergeRrset(*rrset, additionsAt(request, owner), deletionsAt(request, owner)).changed())
         return fail(ErrorKind::PreconditionFailed,
                     context_.where(zone) + ": after the update the TLSA records at " + owner +
@@ -199,9 +201,9 @@ class CloudflareUpdate final : public ports::DnsUpdate {
     rrset.owner = owner;
     for (int page = 1; page <= kMaxPages; ++page) {
       const ports::HttpRequest request = baseRequest(
-          "GET", fmt::format("{}/zones/{}/dns_records?type=TLSA&name={}&page={}&per_page={}",
-                             api_url_, percentEncode(zone_id), percentEncode(withoutDot(owner)),
-                             page, kPerPage));
+          "GET",
+          fmt::format("{}/zones/{}/dns_records?type=TLSA&name={}&page={}&per_page={}", api_url_,
+                      percentEncode(zone_id), percentEncode(withoutDot(owner)), page, kPerPage));
       auto body = call(zone, request);
       if (!body) return fail(std::move(body.error()));
       if (!(*body)["result"].is_array())
@@ -227,20 +229,19 @@ class CloudflareUpdate final : public ports::DnsUpdate {
     return rrset;
   }
 
-  Result<void> create(const std::string& zone, const std::string& zone_id,
-                      const std::string& owner, const TlsaRecord& record, std::uint32_t ttl) {
-    ports::HttpRequest request =
-        baseRequest("POST", fmt::format("{}/zones/{}/dns_records", api_url_, percentEncode(zone_id)));
-    request.body =
-        json{{"type", "TLSA"},
-             {"name", withoutDot(owner)},
-             {"ttl", ttl},
-             {"data",
-              {{"usage", static_cast<int>(record.parameters.usage)},
-               {"selector", static_cast<int>(record.parameters.selector)},
-               {"matching_type", static_cast<int>(record.parameters.matching_type)},
-               {"certificate", toHex(record.data)}}}}
-            .dump();
+  Result<void> create(const std::string& zone, const std::string& zone_id, const std::string& owner,
+                      const TlsaRecord& record, std::uint32_t ttl) {
+    ports::HttpRequest request = baseRequest(
+        "POST", fmt::format("{}/zones/{}/dns_records", api_url_, percentEncode(zone_id)));
+    request.body = json{{"type", "TLSA"},
+                        {"name", withoutDot(owner)},
+                        {"ttl", ttl},
+                        {"data",
+                         {{"usage", static_cast<int>(record.parameters.usage)},
+                          {"selector", static_cast<int>(record.parameters.selector)},
+                          {"matching_type", static_cast<int>(record.parameters.matching_type)},
+                          {"certificate", toHex(record.data)}}}}
+                       .dump();
     std::vector<int> codes;
     auto body = call(zone, request, &codes);
     if (!body && std::find(codes.begin(), codes.end(), kIdenticalRecordExists) != codes.end())

@@ -22,9 +22,11 @@ void collectMessages(const json& value, const std::string& field, std::string& o
                                  : field + ": " + value.get<std::string>();
     out += (out.empty() ? "" : "; ") + text;
   } else if (value.is_array()) {
-    for (const json& item : value) collectMessages(item, field, out);
+    for (const json& item : value)
+      collectMessages(item, field, out);
   } else if (value.is_object()) {
-    for (const auto& [key, item] : value.items()) collectMessages(item, key, out);
+    for (const auto& [key, item] : value.items())
+      collectMessages(item, key, out);
   }
 }
 
@@ -77,15 +79,17 @@ class DesecUpdate final : public ports::DnsUpdate {
       outcome.deleted += change.removed.size();
       json entry = {{"subname", *relativeName(rrset.owner, zone)}, {"type", "TLSA"}};
       json records = json::array();
-      for (const KeptRecord& kept : change.contents) records.push_back(kept.content);
+      for (const KeptRecord& kept : change.contents)
+        records.push_back(kept.content);
       if (!change.contents.empty()) {
         std::uint32_t ttl = change.added.empty() && rrset.exists ? rrset.ttl : request.ttl_seconds;
         auto minimum = minimumTtl(zone, domain_url);
         if (!minimum) return fail(std::move(minimum.error()));
         if (ttl < *minimum) {
-          context_.warn(fmt::format("zone {}: the domain's minimum TTL at deSEC is {} s; "
-                                    "publishing {} with TTL {} s instead of {} s",
-                                    zone, *minimum, rrset.owner, *minimum, ttl));
+          context_.warn(
+              fmt::format("zone {}: the domain's minimum TTL at deSEC is {} s; "
+                          "publishing {} with TTL {} s instead of {} s",
+                          zone, *minimum, rrset.owner, *minimum, ttl));
           ttl = *minimum;
         }
         entry["ttl"] = ttl;
@@ -127,9 +131,9 @@ class DesecUpdate final : public ports::DnsUpdate {
   Result<ProviderRrset> read(const std::string& zone, const std::string& domain_url,
                              const std::string& owner) {
     const std::string subname = *relativeName(owner, zone);
-    const ports::HttpRequest request = baseRequest(
-        "GET", domain_url + "/rrsets/" + (subname.empty() ? "@" : percentEncode(subname)) +
-                   "/TLSA/");
+    const ports::HttpRequest request =
+        baseRequest("GET", domain_url + "/rrsets/" +
+                               (subname.empty() ? "@" : percentEncode(subname)) + "/TLSA/");
     auto response = context_.send(request);
     if (!response) return fail(context_.transportError(zone, response.error()));
     ProviderRrset rrset;
@@ -166,14 +170,16 @@ class DesecUpdate final : public ports::DnsUpdate {
     auto response = context_.send(request);
     if (!response) return fail(context_.transportError(zone, response.error()));
     if (response->status == 404)
-      return fail(ErrorKind::NotFound,
-                  context_.where(zone) + ": the deSEC account of this token holds no such "
-                                         "domain (GET " + request.url + " answered 404)");
+      return fail(ErrorKind::NotFound, context_.where(zone) +
+                                           ": the deSEC account of this token holds no such "
+                                           "domain (GET " +
+                                           request.url + " answered 404)");
     if (response->status != 200)
       return fail(context_.httpError(zone, request, *response, desecMessage(response->body)));
     const json body = json::parse(response->body, nullptr, false);
     std::uint32_t minimum = 0;
-    if (body.is_object() && body.contains("minimum_ttl") && body["minimum_ttl"].is_number_unsigned())
+    if (body.is_object() && body.contains("minimum_ttl") &&
+        body["minimum_ttl"].is_number_unsigned())
       minimum = body["minimum_ttl"].get<std::uint32_t>();
     minimum_ttls_[zone] = minimum;
     return minimum;

@@ -19,8 +19,8 @@
 namespace daneguard::adapters::publishers {
 
 /// Loads the token (file or environment) now; see makePowerDnsUpdater.
-Result<std::unique_ptr<ports::DnsUpdate>> makeDesecUpdater(const config::DesecPublisher& publisher,
-                                                           std::string_view publisher_name,
-                                                           ApiPublisherDependencies dependencies = {});
+Result<std::unique_ptr<ports::DnsUpdate>> makeDesecUpdater(
+    const config::DesecPublisher& publisher, std::string_view publisher_name,
+    ApiPublisherDependencies dependencies = {});
 
 }  // namespace daneguard::adapters::publishers

@@ -40,8 +40,8 @@ struct ZoneState {
 
 class PowerDnsUpdate final : public ports::DnsUpdate {
  public:
-  PowerDnsUpdate(const config::PowerDnsPublisher& publisher, std::string_view name,
-                 SecretBytes key, ApiPublisherDependencies dependencies)
+  PowerDnsUpdate(const config::PowerDnsPublisher& publisher, std::string_view name, SecretBytes key,
+                 ApiPublisherDependencies dependencies)
       : context_("pdns", std::string(name), publisher.common, std::move(dependencies)),
         key_(std::move(key)) {
     std::string url = publisher.api_url;
@@ -118,7 +118,8 @@ class PowerDnsUpdate final : public ports::DnsUpdate {
 
   /// The zone's id on this server (usually its name; escaped forms exist for odd names).
   Result<std::string> findZone(const std::string& zone) {
-    ports::HttpRequest request = baseRequest("GET", server_url_ + "/zones?zone=" + percentEncode(zone));
+    ports::HttpRequest request =
+        baseRequest("GET", server_url_ + "/zones?zone=" + percentEncode(zone));
     auto response = context_.send(request);
     if (!response) return fail(context_.transportError(zone, response.error()));
     if (response->status != 200)
@@ -192,11 +193,11 @@ class PowerDnsUpdate final : public ports::DnsUpdate {
   Result<void> verifyWritten(const ports::UpdateRequest& request, const std::string& zone,
                              const std::string& zone_id, const std::vector<std::string>& owners) {
     auto state = readZone(zone, zone_id, owners);
-    if (!state) return fail(ErrorKind::Ambiguous, "reading back after the PATCH: " +
-                                                      state.error().message);
+    if (!state)
+      return fail(ErrorKind::Ambiguous, "reading back after the PATCH: " + state.error().message);
     for (const ProviderRrset& rrset : state->rrsets) {
-      const RrsetChange still = mergeRrset(rrset, additionsAt(request, rrset.owner),
-                                           deletionsAt(request, rrset.owner));
+      const RrsetChange still =
+          mergeRrset(rrset, additionsAt(request, rrset.owner), deletionsAt(request, rrset.owner));
       if (still.changed())
         return fail(ErrorKind::PreconditionFailed,
                     context_.where(zone) + ": after the PATCH the TLSA RRset at " + rrset.owner +

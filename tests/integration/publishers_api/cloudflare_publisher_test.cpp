@@ -2,11 +2,12 @@
 // API v4 shapes): exact creations and deletions by record id across several result pages,
 // records of others untouched, idempotence, 429/Retry-After and 5xx retries, token errors
 // surfaced with Cloudflare's codes, and TLS verification that cannot be skipped.
+#include "adapters/publishers/cloudflare_publisher.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/publishers/cloudflare_publisher.hpp"
 #include "core/tlsa/tlsa_presentation.hpp"
 #include "integration/publishers_api/https_fake.hpp"
 
@@ -34,10 +35,9 @@ class CloudflarePublisher : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto reason = HttpsFake::unavailableReason()) GTEST_SKIP() << *reason;
-    fake_.emplace("fake_cloudflare.py", std::vector<std::string>{"--zone", "example.test",
-                                                                 "--token", kToken,
-                                                                 "--read-only-token",
-                                                                 kReadOnlyToken});
+    fake_.emplace("fake_cloudflare.py",
+                  std::vector<std::string>{"--zone", "example.test", "--token", kToken,
+                                           "--read-only-token", kReadOnlyToken});
   }
 
   config::CloudflarePublisher publisher(const std::string& token, bool with_ca = true) {
@@ -77,7 +77,8 @@ class CloudflarePublisher : public ::testing::Test {
   }
   std::multiset<std::string> contents() {
     std::multiset<std::string> out;
-    for (const json& record : records()) out.insert(record["content"].get<std::string>());
+    for (const json& record : records())
+      out.insert(record["content"].get<std::string>());
     return out;
   }
   json requestLog() { return json::parse(fake_->control("GET", "/_fake/log").second); }
@@ -97,7 +98,8 @@ TEST_F(CloudflarePublisher, CreatesAndDeletesExactlyItsRecordsAcrossResultPages)
   seed.push_back({{"name", "_443._tcp.mail.example.test"}, {"content", kRecordA}});
   ASSERT_EQ(fake_->control("POST", "/_fake/seed", seed.dump()).first, 200);
   std::set<std::string> foreign_ids;
-  for (const json& record : records()) foreign_ids.insert(record["id"].get<std::string>());
+  for (const json& record : records())
+    foreign_ids.insert(record["id"].get<std::string>());
 
   auto cloudflare = updater();
   const auto added = cloudflare->apply(request({kRecordA, kRecordB}, {}));
@@ -138,15 +140,16 @@ TEST_F(CloudflarePublisher, CreatesAndDeletesExactlyItsRecordsAcrossResultPages)
   expected.erase(expected.find(kRecordA));
   EXPECT_EQ(contents(), expected) << "only our record at the owner may go, not A at _443";
   std::set<std::string> remaining_ids;
-  for (const json& record : records()) remaining_ids.insert(record["id"].get<std::string>());
+  for (const json& record : records())
+    remaining_ids.insert(record["id"].get<std::string>());
   for (const std::string& id : foreign_ids)
     EXPECT_EQ(remaining_ids.count(id), 1u) << "foreign record " << id << " was touched";
 }
 
 TEST_F(CloudflarePublisher, WaitsForRetryAfterOn429AndBacksOffOn5xx) {
-  ASSERT_EQ(fake_->control("POST", "/_fake/fail", R"({"count":2,"status":429,"retry_after":7})")
-                .first,
-            200);
+  ASSERT_EQ(
+      fake_->control("POST", "/_fake/fail", R"({"count":2,"status":429,"retry_after":7})").first,
+      200);
   ASSERT_EQ(fake_->control("POST", "/_fake/fail", R"({"count":1,"status":503})").first, 200);
   auto cloudflare = updater();
   const auto added = cloudflare->apply(request({kRecordA}, {}));
@@ -159,9 +162,9 @@ TEST_F(CloudflarePublisher, WaitsForRetryAfterOn429AndBacksOffOn5xx) {
 }
 
 TEST_F(CloudflarePublisher, GivesUpAfterTheRetriesAndSurfacesTheLast429) {
-  ASSERT_EQ(fake_->control("POST", "/_fake/fail", R"({"count":20,"status":429,"retry_after":1})")
-                .first,
-            200);
+  ASSERT_EQ(
+      fake_->control("POST", "/_fake/fail", R"({"count":20,"status":429,"retry_after":1})").first,
+      200);
   auto cloudflare = updater();
   const auto result = cloudflare->apply(request({kRecordA}, {}));
   ASSERT_FALSE(result);
@@ -194,10 +197,10 @@ TEST_F(CloudflarePublisher, ATokenWithoutWriteAccessIsAnAuthFailureWithCloudflar
 }
 
 TEST_F(CloudflarePublisher, APrerequisiteThatNoLongerHoldsWritesNothing) {
-  ASSERT_EQ(fake_->control("POST", "/_fake/seed",
-                           json{{"name", kName}, {"content", kRecordB}}.dump())
-                .first,
-            200);
+  ASSERT_EQ(
+      fake_->control("POST", "/_fake/seed", json{{"name", kName}, {"content", kRecordB}}.dump())
+          .first,
+      200);
   auto cloudflare = updater();
   ports::UpdateRequest guarded = request({kRecordA}, {});
   guarded.prerequisites.push_back({ports::UpdatePrerequisite::Kind::TlsaRrsetAbsent, kOwner, {}});
@@ -211,8 +214,8 @@ TEST_F(CloudflarePublisher, TlsVerificationCannotBeSkipped) {
   ApiPublisherDependencies dependencies;
   dependencies.clock = &clock_;
   dependencies.warn = [](const std::string&) {};
-  auto made = makeCloudflareUpdater(publisher(kToken, /*with_ca=*/false), "cf",
-                                    std::move(dependencies));
+  auto made =
+      makeCloudflareUpdater(publisher(kToken, /*with_ca=*/false), "cf", std::move(dependencies));
   ASSERT_TRUE(made);
   const auto result = (*made)->apply(request({kRecordA}, {}));
   ASSERT_FALSE(result);

@@ -2,11 +2,12 @@
 // merges with records of others in the same RRset, one bulk PATCH per update, the domain's
 // minimum TTL applied with a warning, the RRset removed when its last record goes, 429 with
 // Retry-After honoured, and token errors surfaced with deSEC's own explanation.
+#include "adapters/publishers/desec_publisher.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/publishers/desec_publisher.hpp"
 #include "core/tlsa/tlsa_presentation.hpp"
 #include "integration/publishers_api/https_fake.hpp"
 
@@ -28,10 +29,10 @@ class DesecPublisher : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto reason = HttpsFake::unavailableReason()) GTEST_SKIP() << *reason;
-    fake_.emplace("fake_desec.py",
-                  std::vector<std::string>{"--domain", "example.test", "--token", kToken,
-                                           "--read-only-token", kReadOnlyToken,
-                                           "--minimum-ttl", "3600"});
+    fake_.emplace(
+        "fake_desec.py",
+        std::vector<std::string>{"--domain", "example.test", "--token", kToken, "--read-only-token",
+                                 kReadOnlyToken, "--minimum-ttl", "3600"});
   }
 
   std::unique_ptr<ports::DnsUpdate> updater(const std::string& token = kToken) {
@@ -72,7 +73,8 @@ class DesecPublisher : public ::testing::Test {
     std::multiset<std::string> out;
     const json entry = rrset();
     if (!entry.is_null())
-      for (const json& record : entry["records"]) out.insert(record.get<std::string>());
+      for (const json& record : entry["records"])
+        out.insert(record.get<std::string>());
     return out;
   }
   std::size_t writes() {
@@ -88,12 +90,13 @@ class DesecPublisher : public ::testing::Test {
 };
 
 TEST_F(DesecPublisher, MergesWithForeignRecordsAndRaisesTheTtlToTheMinimum) {
-  ASSERT_EQ(fake_->control("POST", "/_fake/seed",
-                           json{{"subname", "_25._tcp.mail"}, {"ttl", 7200},
-                                {"records", {kForeign}}}
-                               .dump())
-                .first,
-            200);
+  ASSERT_EQ(
+      fake_
+          ->control(
+              "POST", "/_fake/seed",
+              json{{"subname", "_25._tcp.mail"}, {"ttl", 7200}, {"records", {kForeign}}}.dump())
+          .first,
+      200);
   auto desec = updater();
   const auto added = desec->apply(request({kRecordA, kRecordB}, {}));
   ASSERT_TRUE(added) << added.error().message;
@@ -101,8 +104,7 @@ TEST_F(DesecPublisher, MergesWithForeignRecordsAndRaisesTheTtlToTheMinimum) {
   EXPECT_EQ(held(), (std::multiset<std::string>{kForeign, kRecordA, kRecordB}));
   EXPECT_EQ(rrset()["ttl"], 3600) << "300 s is below deSEC's minimum of 3600 s";
   ASSERT_EQ(warnings_.size(), 1u);
-  EXPECT_NE(warnings_[0].find("minimum TTL at deSEC is 3600 s"), std::string::npos)
-      << warnings_[0];
+  EXPECT_NE(warnings_[0].find("minimum TTL at deSEC is 3600 s"), std::string::npos) << warnings_[0];
   EXPECT_EQ(writes(), 1u) << "one bulk PATCH for the whole update";
 
   const auto again = desec->apply(request({kRecordA, kRecordB}, {}));
@@ -127,9 +129,9 @@ TEST_F(DesecPublisher, RemovingItsLastRecordDeletesTheRrset) {
 }
 
 TEST_F(DesecPublisher, HonoursRetryAfterOn429) {
-  ASSERT_EQ(fake_->control("POST", "/_fake/fail", R"({"count":1,"status":429,"retry_after":4})")
-                .first,
-            200);
+  ASSERT_EQ(
+      fake_->control("POST", "/_fake/fail", R"({"count":1,"status":429,"retry_after":4})").first,
+      200);
   auto desec = updater();
   const auto added = desec->apply(request({kRecordA}, {}));
   ASSERT_TRUE(added) << added.error().message;

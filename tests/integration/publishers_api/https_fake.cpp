@@ -34,10 +34,26 @@ HttpsFake::HttpsFake(const std::string& script, const std::vector<std::string>& 
   fs::create_directories(pki);
   const std::string ca_key = (pki / "ca.key").string();
   ca_file_ = pki / "ca.pem";
-  mustRun({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-           "-nodes", "-keyout", ca_key, "-subj", "/CN=daneguard provider fake CA", "-days", "2",
-           "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-           "keyUsage=critical,keyCertSign,cRLSign", "-out", ca_file_.string()});
+  mustRun({"openssl",
+           "req",
+           "-x509",
+           "-newkey",
+           "ec",
+           "-pkeyopt",
+           "ec_paramgen_curve:P-256",
+           "-nodes",
+           "-keyout",
+           ca_key,
+           "-subj",
+           "/CN=daneguard provider fake CA",
+           "-days",
+           "2",
+           "-addext",
+           "basicConstraints=critical,CA:TRUE",
+           "-addext",
+           "keyUsage=critical,keyCertSign,cRLSign",
+           "-out",
+           ca_file_.string()});
   const std::string key = (pki / "server.key").string();
   const std::string csr = (pki / "server.csr").string();
   const std::string cert = (pki / "server.pem").string();
@@ -49,13 +65,18 @@ HttpsFake::HttpsFake(const std::string& script, const std::vector<std::string>& 
                   "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
   }
   mustRun({"openssl", "x509", "-req", "-in", csr, "-CA", ca_file_.string(), "-CAkey", ca_key,
-           "-set_serial", "2", "-days", "2", "-extfile", (pki / "ext.cnf").string(), "-out",
-           cert});
+           "-set_serial", "2", "-days", "2", "-extfile", (pki / "ext.cnf").string(), "-out", cert});
 
   const fs::path port_file = dir_.path() / "port";
   std::vector<std::string> argv = {
-      "python3", std::string(DANEGUARD_SOURCE_DIR) + "/tests/integration/publishers_api/" + script,
-      "--cert", cert, "--key", key, "--port-file", port_file.string()};
+      "python3",
+      std::string(DANEGUARD_SOURCE_DIR) + "/tests/integration/publishers_api/" + script,
+      "--cert",
+      cert,
+      "--key",
+      key,
+      "--port-file",
+      port_file.string()};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
   pid_ = spawnWithFiles(argv, "/dev/null", dir_.path() / "fake.out", dir_.path() / "fake.err");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -82,7 +103,9 @@ HttpsFake::~HttpsFake() {
   ::waitpid(pid_, &status, 0);
 }
 
-std::string HttpsFake::baseUrl() const { return "https://127.0.0.1:" + std::to_string(port_); }
+std::string HttpsFake::baseUrl() const {
+  return "https://127.0.0.1:" + std::to_string(port_);
+}
 
 fs::path HttpsFake::tokenFile(const std::string& token) const {
   const fs::path path = dir_.write("tokens/" + token.substr(0, 8), token + "\n");
@@ -92,9 +115,12 @@ fs::path HttpsFake::tokenFile(const std::string& token) const {
 
 std::pair<int, std::string> HttpsFake::control(const std::string& method, const std::string& path,
                                                const std::string& body) const {
-  std::vector<std::string> argv = {"curl", "-sS", "--max-time", "5", "--cacert",
-                                   ca_file_.string(), "-X", method, "-H",
-                                   "Content-Type: application/json", "-w", "\n%{http_code}"};
+  std::vector<std::string> argv = {"curl",       "-sS",
+                                   "--max-time", "5",
+                                   "--cacert",   ca_file_.string(),
+                                   "-X",         method,
+                                   "-H",         "Content-Type: application/json",
+                                   "-w",         "\n%{http_code}"};
   if (!body.empty()) argv.insert(argv.end(), {"--data-binary", "@-"});
   argv.push_back(baseUrl() + path);
   const CommandResult result = runCommand(argv, body);

@@ -2,12 +2,13 @@
 // record-level changes, records of others at the same name untouched, prerequisites, DNSSEC
 // signatures on what it wrote, a clear error for a wrong API key, and a whole rollover through
 // the real daneguard binary. What the server holds is read with dig and the curl CLI.
+#include "adapters/publishers/pdns_publisher.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "adapters/publishers/pdns_publisher.hpp"
 #include "core/hex.hpp"
 #include "core/tlsa/tlsa_presentation.hpp"
 #include "integration/support/e2e_world.hpp"
@@ -25,7 +26,9 @@ const std::string kRecordA = "3 1 1 " + std::string(64, 'a');
 const std::string kRecordB = "3 1 1 " + std::string(64, 'b');
 const std::string kForeign = "3 1 1 " + std::string(64, 'f');
 
-TlsaRecord record(const std::string& text) { return parseTlsaRdata(text).value(); }
+TlsaRecord record(const std::string& text) {
+  return parseTlsaRdata(text).value();
+}
 
 class PdnsPublisher : public ::testing::Test {
  protected:
@@ -33,8 +36,7 @@ class PdnsPublisher : public ::testing::Test {
     if (auto reason = PdnsFixture::unavailableReason()) GTEST_SKIP() << *reason;
   }
 
-  static config::PowerDnsPublisher publisherFor(const PdnsFixture& pdns,
-                                                const fs::path& key_file) {
+  static config::PowerDnsPublisher publisherFor(const PdnsFixture& pdns, const fs::path& key_file) {
     config::PowerDnsPublisher publisher;
     publisher.api_url = pdns.apiUrl();
     publisher.api_key = config::ApiTokenFile{key_file.string()};
@@ -47,8 +49,10 @@ class PdnsPublisher : public ::testing::Test {
     ports::UpdateRequest update;
     update.zone = "example.test.";
     update.ttl_seconds = 120;
-    for (const auto& text : additions) update.additions.push_back({kOwner, record(text)});
-    for (const auto& text : deletions) update.deletions.push_back({kOwner, record(text)});
+    for (const auto& text : additions)
+      update.additions.push_back({kOwner, record(text)});
+    for (const auto& text : deletions)
+      update.deletions.push_back({kOwner, record(text)});
     return update;
   }
 };
@@ -106,8 +110,7 @@ TEST_F(PdnsPublisher, PrerequisitesAreCheckedAgainstTheZone) {
   ASSERT_TRUE(updater);
 
   ports::UpdateRequest absent = request({kRecordA}, {});
-  absent.prerequisites.push_back(
-      {ports::UpdatePrerequisite::Kind::TlsaRrsetAbsent, kOwner, {}});
+  absent.prerequisites.push_back({ports::UpdatePrerequisite::Kind::TlsaRrsetAbsent, kOwner, {}});
   const auto refused = (*updater)->apply(absent);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::PreconditionFailed) << refused.error().message;
@@ -138,8 +141,8 @@ TEST_F(PdnsPublisher, RectifiesADnssecZoneWhoseApiRectifyIsOff) {
        "SELECT count(*) FROM records WHERE type = 'TLSA' AND ordername IS NOT NULL AND auth = 1"});
   EXPECT_EQ(ordername.out, "1\n") << ordername.err;
   const CommandResult check =
-      runCommand({"pdnsutil", "--config-dir=" + (pdns.directory() / "pdns").string(),
-                  "check-zone", "example.test."});
+      runCommand({"pdnsutil", "--config-dir=" + (pdns.directory() / "pdns").string(), "check-zone",
+                  "example.test."});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
@@ -186,7 +189,8 @@ std::string hookScript(const fs::path& calls) {
   return "#!/bin/sh\n"
          "# Records the fingerprint of the certificate it was asked to deploy.\n"
          "fp=$(openssl x509 -in \"$DANEGUARD_CERT_FILE\" -noout -fingerprint -sha256)\n"
-         "echo \"$fp\" >> " + calls.string() + "\n";
+         "echo \"$fp\" >> " +
+         calls.string() + "\n";
 }
 
 TEST_F(PdnsRollover, FullRolloverThroughTheRealBinary) {
@@ -203,29 +207,41 @@ TEST_F(PdnsRollover, FullRolloverThroughTheRealBinary) {
   const fs::path state = dir.path() / "state";
   const fs::path config = dir.write(
       "daneguard.toml",
-      "state_dir = \"" + state.string() + "\"\n"
-      "[rollover]\npoll_interval = \"1s\"\nmargin = \"1s\"\npropagation_timeout = \"20s\"\n"
-      "[publishers.pdns]\ntype = \"pdns\"\napi_url = \"" + pdns.apiUrl() + "\"\n"
-      "api_key_file = \"" + pdns.apiKeyFile().string() + "\"\n"
-      "dns_server = \"127.0.0.1:" + std::to_string(pdns.dnsPort()) + "\"\n"
-      "[[services]]\nname = \"mail\"\nhosts = [\"mail.example.test\"]\nports = [25]\nttl = 2\n"
-      "publisher = \"pdns\"\n"
-      "[services.certificate]\ntype = \"pem\"\npath = \"" + bundle.string() + "\"\n"
-      "[services.deploy]\ntype = \"hook\"\ncommand = [\"" + hook.string() + "\"]\n"
-      "timeout = \"20s\"\n[services.probe]\nenabled = false\n");
+      "state_dir = \"" + state.string() +
+          "\"\n"
+          "[rollover]\npoll_interval = \"1s\"\nmargin = \"1s\"\npropagation_timeout = \"20s\"\n"
+          "[publishers.pdns]\ntype = \"pdns\"\napi_url = \"" +
+          pdns.apiUrl() +
+          "\"\n"
+          "api_key_file = \"" +
+          pdns.apiKeyFile().string() +
+          "\"\n"
+          "dns_server = \"127.0.0.1:" +
+          std::to_string(pdns.dnsPort()) +
+          "\"\n"
+          "[[services]]\nname = \"mail\"\nhosts = [\"mail.example.test\"]\nports = [25]\nttl = 2\n"
+          "publisher = \"pdns\"\n"
+          "[services.certificate]\ntype = \"pem\"\npath = \"" +
+          bundle.string() +
+          "\"\n"
+          "[services.deploy]\ntype = \"hook\"\ncommand = [\"" +
+          hook.string() +
+          "\"]\n"
+          "timeout = \"20s\"\n[services.probe]\nenabled = false\n");
   const auto daneguard = [&](const std::string& command) {
     std::vector<std::string> argv = withoutDaneguardEnvironment();
-    argv.insert(argv.end(), {DANEGUARD_BINARY, command, "-c", config.string(), "--state-dir",
-                             state.string(), "--poll-interval", "1", "--margin", "1",
-                             "--cache-factor", "1", "--authority-port",
-                             std::to_string(pdns.dnsPort())});
+    argv.insert(argv.end(),
+                {DANEGUARD_BINARY, command, "-c", config.string(), "--state-dir", state.string(),
+                 "--poll-interval", "1", "--margin", "1", "--cache-factor", "1", "--authority-port",
+                 std::to_string(pdns.dnsPort())});
     if (command == "run") argv.push_back("--wait");
     return runCommand(argv);
   };
   const auto hookFingerprints = [&] {
     std::vector<std::string> lines;
     std::ifstream in(calls);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(line);
     return lines;
   };
   const auto install = [&](const E2eCertificate& certificate) {

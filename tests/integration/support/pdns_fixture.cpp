@@ -30,7 +30,8 @@ void writeFile(const fs::path& path, const std::string& content) {
 std::vector<std::string> words(const std::string& line) {
   std::vector<std::string> out;
   std::istringstream in(line);
-  for (std::string word; in >> word;) out.push_back(word);
+  for (std::string word; in >> word;)
+    out.push_back(word);
   return out;
 }
 
@@ -85,7 +86,9 @@ PdnsFixture::PdnsFixture(PdnsOptions options) : options_(std::move(options)) {
   start();
 }
 
-PdnsFixture::~PdnsFixture() { stop(); }
+PdnsFixture::~PdnsFixture() {
+  stop();
+}
 
 std::string PdnsFixture::apiUrl() const {
   return "http://127.0.0.1:" + std::to_string(web_port_);
@@ -104,19 +107,29 @@ void PdnsFixture::start() {
     web_port_ = freeLoopbackPort();
     writeFile(config_dir / "pdns.conf",
               "launch=gsqlite3\n"
-              "gsqlite3-database=" + database.string() + "\n"
-              "gsqlite3-dnssec=yes\n"
-              "local-address=127.0.0.1:" + std::to_string(dns_port_) + "\n"
-              "daemon=no\nguardian=no\ndisable-syslog=yes\n"
-              "socket-dir=" + config_dir.string() + "\n"
-              "api=yes\napi-key=" + api_key_ + "\n"
-              "webserver=yes\nwebserver-address=127.0.0.1\n"
-              "webserver-port=" + std::to_string(web_port_) + "\n"
-              "webserver-allow-from=127.0.0.1,::1\n"
-              "security-poll-suffix=\n"
-              // Answers must follow API edits at once: no packet or query caching.
-              "cache-ttl=0\nquery-cache-ttl=0\nnegquery-cache-ttl=0\n"
-              "loglevel=6\n");
+              "gsqlite3-database=" +
+                  database.string() +
+                  "\n"
+                  "gsqlite3-dnssec=yes\n"
+                  "local-address=127.0.0.1:" +
+                  std::to_string(dns_port_) +
+                  "\n"
+                  "daemon=no\nguardian=no\ndisable-syslog=yes\n"
+                  "socket-dir=" +
+                  config_dir.string() +
+                  "\n"
+                  "api=yes\napi-key=" +
+                  api_key_ +
+                  "\n"
+                  "webserver=yes\nwebserver-address=127.0.0.1\n"
+                  "webserver-port=" +
+                  std::to_string(web_port_) +
+                  "\n"
+                  "webserver-allow-from=127.0.0.1,::1\n"
+                  "security-poll-suffix=\n"
+                  // Answers must follow API edits at once: no packet or query caching.
+                  "cache-ttl=0\nquery-cache-ttl=0\nnegquery-cache-ttl=0\n"
+                  "loglevel=6\n");
     pid_ = spawnWithFiles({"pdns_server", "--config-dir=" + config_dir.string()}, "/dev/null",
                           dir_.path() / "pdns.log", dir_.path() / "pdns.err");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -141,20 +154,28 @@ void PdnsFixture::start() {
   const std::string soa = "ns1." + zone + " hostmaster." + zone + " 1 10800 3600 604800 " +
                           std::to_string(options_.soa_minimum);
   const std::string body =
-      "{\"name\":\"" + zone + "\",\"kind\":\"Native\",\"dnssec\":" +
-      (options_.dnssec ? "true" : "false") + ",\"api_rectify\":" +
-      (options_.api_rectify ? "true" : "false") +
+      "{\"name\":\"" + zone +
+      "\",\"kind\":\"Native\",\"dnssec\":" + (options_.dnssec ? "true" : "false") +
+      ",\"api_rectify\":" + (options_.api_rectify ? "true" : "false") +
       ",\"soa_edit_api\":\"DEFAULT\",\"rrsets\":["
-      "{\"name\":\"" + zone + "\",\"type\":\"SOA\",\"ttl\":" + std::to_string(options_.soa_ttl) +
-      ",\"records\":[{\"content\":\"" + soa + "\",\"disabled\":false}]},"
-      "{\"name\":\"" + zone + "\",\"type\":\"NS\",\"ttl\":60,\"records\":[{\"content\":\"ns1." +
-      zone + "\",\"disabled\":false}]},"
-      "{\"name\":\"ns1." + zone + "\",\"type\":\"A\",\"ttl\":60,\"records\":[{\"content\":"
+      "{\"name\":\"" +
+      zone + "\",\"type\":\"SOA\",\"ttl\":" + std::to_string(options_.soa_ttl) +
+      ",\"records\":[{\"content\":\"" + soa +
+      "\",\"disabled\":false}]},"
+      "{\"name\":\"" +
+      zone + "\",\"type\":\"NS\",\"ttl\":60,\"records\":[{\"content\":\"ns1." + zone +
+      "\",\"disabled\":false}]},"
+      "{\"name\":\"ns1." +
+      zone +
+      "\",\"type\":\"A\",\"ttl\":60,\"records\":[{\"content\":"
       "\"127.0.0.1\",\"disabled\":false}]},"
-      "{\"name\":\"mail." + zone + "\",\"type\":\"A\",\"ttl\":60,\"records\":[{\"content\":"
+      "{\"name\":\"mail." +
+      zone +
+      "\",\"type\":\"A\",\"ttl\":60,\"records\":[{\"content\":"
       "\"127.0.0.1\",\"disabled\":false}]}]}";
   const auto [status, answer] = api("POST", "/zones", body);
-  if (status != 201) throw std::runtime_error("creating the zone: HTTP " + std::to_string(status) + " " + answer);
+  if (status != 201)
+    throw std::runtime_error("creating the zone: HTTP " + std::to_string(status) + " " + answer);
 }
 
 void PdnsFixture::stop() {
@@ -175,9 +196,18 @@ void PdnsFixture::stop() {
 
 std::pair<int, std::string> PdnsFixture::api(const std::string& method, const std::string& path,
                                              const std::string& body) const {
-  std::vector<std::string> argv = {"curl", "-sS", "--max-time", "5", "-X", method,
-                                   "-H", "X-API-Key: " + api_key_, "-H",
-                                   "Content-Type: application/json", "-w", "\n%{http_code}",
+  std::vector<std::string> argv = {"curl",
+                                   "-sS",
+                                   "--max-time",
+                                   "5",
+                                   "-X",
+                                   method,
+                                   "-H",
+                                   "X-API-Key: " + api_key_,
+                                   "-H",
+                                   "Content-Type: application/json",
+                                   "-w",
+                                   "\n%{http_code}",
                                    apiUrl() + "/api/v1/servers/localhost" + path};
   if (!body.empty()) {
     argv.insert(argv.end() - 1, "--data-binary");
@@ -195,10 +225,10 @@ void PdnsFixture::replaceTlsa(const std::string& owner, const std::set<std::stri
   for (const std::string& record : records)
     list += (list.empty() ? "" : ",") + std::string("{\"content\":\"") + record +
             "\",\"disabled\":false}";
-  const auto [status, answer] =
-      api("PATCH", "/zones/" + options_.zone,
-          "{\"rrsets\":[{\"name\":\"" + owner + "\",\"type\":\"TLSA\",\"ttl\":" +
-              std::to_string(ttl) + ",\"changetype\":\"REPLACE\",\"records\":[" + list + "]}]}");
+  const auto [status, answer] = api(
+      "PATCH", "/zones/" + options_.zone,
+      "{\"rrsets\":[{\"name\":\"" + owner + "\",\"type\":\"TLSA\",\"ttl\":" + std::to_string(ttl) +
+          ",\"changetype\":\"REPLACE\",\"records\":[" + list + "]}]}");
   if (status != 204)
     throw std::runtime_error("replacing TLSA at " + owner + ": HTTP " + std::to_string(status) +
                              " " + answer);
@@ -221,7 +251,8 @@ std::optional<std::multiset<std::string>> PdnsFixture::servedTlsa(const std::str
       *signed_rrset = true;
     if (fields.size() < 8 || fields[3] != "TLSA") continue;
     std::string data;
-    for (std::size_t i = 7; i < fields.size(); ++i) data += fields[i];
+    for (std::size_t i = 7; i < fields.size(); ++i)
+      data += fields[i];
     records.insert(fields[4] + " " + fields[5] + " " + fields[6] + " " + lowered(data));
     if (ttl != nullptr) *ttl = static_cast<std::uint32_t>(std::stoul(fields[1]));
   }

@@ -49,7 +49,8 @@ class PdnsFixture {
   [[nodiscard]] const std::string& zone() const { return options_.zone; }
   [[nodiscard]] const std::filesystem::path& directory() const { return dir_.path(); }
 
-  /// curl against the API: returns {HTTP status, body}. `path` starts below /api/v1/servers/localhost.
+  /// curl against the API: returns {HTTP status, body}. `path` starts below
+  /// /api/v1/servers/localhost.
   std::pair<int, std::string> api(const std::string& method, const std::string& path,
                                   const std::string& body = {}) const;
   /// Replaces the TLSA RRset at `owner` through the API (curl), for foreign records.

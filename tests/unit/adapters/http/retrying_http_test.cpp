@@ -77,7 +77,8 @@ TEST(SendWithRetries, A429WaitsForRetryAfterThenSucceeds) {
 
 TEST(SendWithRetries, ServerErrorsAndLostExchangesBackOffExponentiallyUpToTheCap) {
   ScriptedClient client;
-  for (int i = 0; i < 3; ++i) client.answers.push_back(status(503));
+  for (int i = 0; i < 3; ++i)
+    client.answers.push_back(status(503));
   client.answers.push_back(fail(ErrorKind::Transient, "connection refused"));
   client.answers.push_back(status(502));
   client.answers.push_back(status(200));
@@ -116,7 +117,8 @@ TEST(SendWithRetries, ConfigurationErrorsAreNotRetried) {
 
 TEST(SendWithRetries, GivesUpAfterMaxAttemptsAndReturnsTheLastAnswer) {
   ScriptedClient client;
-  for (int i = 0; i < 10; ++i) client.answers.push_back(status(500));
+  for (int i = 0; i < 10; ++i)
+    client.answers.push_back(status(500));
   FakeClock clock;
   RetryPolicy policy;
   policy.max_attempts = 3;
@@ -129,7 +131,8 @@ TEST(SendWithRetries, GivesUpAfterMaxAttemptsAndReturnsTheLastAnswer) {
 
 TEST(SendWithRetries, NeverSleepsBeyondTheTotalBudget) {
   ScriptedClient client;
-  for (int i = 0; i < 10; ++i) client.answers.push_back(status(429, {{"Retry-After", "40"}}));
+  for (int i = 0; i < 10; ++i)
+    client.answers.push_back(status(429, {{"Retry-After", "40"}}));
   FakeClock clock;
   RetryPolicy policy;
   policy.total_budget = seconds(100);

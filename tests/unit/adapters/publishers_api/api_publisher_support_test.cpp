@@ -11,7 +11,9 @@ namespace daneguard::adapters::publishers {
 namespace {
 
 const std::string kOwner = "_25._tcp.mail.example.test.";
-TlsaRecord tlsa(char digit) { return parseTlsaRdata("3 1 1 " + std::string(64, digit)).value(); }
+TlsaRecord tlsa(char digit) {
+  return parseTlsaRdata("3 1 1 " + std::string(64, digit)).value();
+}
 
 ProviderRecord held(const std::string& content, bool disabled = false) {
   ProviderRecord record;
@@ -23,13 +25,15 @@ ProviderRecord held(const std::string& content, bool disabled = false) {
 
 std::vector<std::string> contents(const RrsetChange& change) {
   std::vector<std::string> out;
-  for (const KeptRecord& kept : change.contents) out.push_back(kept.content);
+  for (const KeptRecord& kept : change.contents)
+    out.push_back(kept.content);
   return out;
 }
 
 TEST(MergeRrset, AddsAndDeletesOnlyOursAndKeepsOthersVerbatim) {
   ProviderRrset rrset{kOwner, true, 300, {}};
-  rrset.records.push_back(held("3 1 1 " + std::string(64, 'A')));  // ours, upper case at the provider
+  rrset.records.push_back(
+      held("3 1 1 " + std::string(64, 'A')));  // ours, upper case at the provider
   rrset.records.push_back(held("2 1 1 " + std::string(64, 'c')));  // someone else's
   rrset.records.push_back(held("3 1 1 zz-not-hex"));               // unreadable, kept
   const RrsetChange change = mergeRrset(rrset, {tlsa('b')}, {tlsa('a')});
@@ -58,9 +62,11 @@ TEST(MergeRrset, ADisabledCopyOfARecordWeAddGivesWayToAServedOne) {
 }
 
 TEST(CheckPrerequisites, ComparesServedRecordsIgnoringOrderAndDisabledOnes) {
-  ProviderRrset rrset{kOwner, true, 300, {held(formatTlsaRdata(tlsa('a'))),
-                                          held(formatTlsaRdata(tlsa('b'))),
-                                          held(formatTlsaRdata(tlsa('c')), true)}};
+  ProviderRrset rrset{kOwner,
+                      true,
+                      300,
+                      {held(formatTlsaRdata(tlsa('a'))), held(formatTlsaRdata(tlsa('b'))),
+                       held(formatTlsaRdata(tlsa('c')), true)}};
   ports::UpdateRequest request;
   request.prerequisites.push_back(
       {ports::UpdatePrerequisite::Kind::TlsaRrsetEquals, kOwner, {tlsa('b'), tlsa('a')}});

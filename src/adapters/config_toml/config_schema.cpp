@@ -117,7 +117,8 @@ class Decoder {
                                                        std::string_view file_key,
                                                        std::string_view env_key,
                                                        std::string_view inline_key);
-  std::optional<std::string> apiUrl(TableReader& reader, std::optional<std::string> fallback);
+  std::optional<std::string> apiUrl(TableReader& reader, std::optional<std::string> fallback,
+                                    bool allow_http);
   /// What the tsig_* keys hold; "given" means the key is present, even with an invalid value.
   struct TsigKeys {
     bool inline_secret = false;
@@ -447,9 +448,11 @@ std::optional<config::ApiCredentials> Decoder::apiCredentials(TableReader& reade
   return std::nullopt;
 }
 
-/// An http(s) URL without a trailing slash; `fallback` when the key is absent.
-std::optional<std::string> Decoder::apiUrl(TableReader& reader,
-                                           std::optional<std::string> fallback) {
+/// An http(s) URL without a trailing slash; `fallback` when the key is absent. Plain http only
+/// where `allow_http` (a PowerDNS webserver, which speaks no TLS, behind loopback or a proxy):
+/// a provider token must never cross the network in clear.
+std::optional<std::string> Decoder::apiUrl(TableReader& reader, std::optional<std::string> fallback,
+                                           bool allow_http) {
   auto url = reader.string("api_url", !fallback.has_value());
   if (!url) return reader.find("api_url") == nullptr ? fallback : std::nullopt;
   const bool https = url->rfind("https://", 0) == 0;
@@ -461,6 +464,12 @@ std::optional<std::string> Decoder::apiUrl(TableReader& reader,
                  fmt::format("expected an http:// or https:// URL, got '{}'", printable(*url)));
     return std::nullopt;
   }
+  if (http && !allow_http) {
+    reader.error("api_url", fmt::format("must be an https:// URL (the API token would otherwise "
+                                        "travel in clear), got '{}'",
+                                        printable(*url)));
+    return std::nullopt;
+  }
   while (url->size() > host_start && url->back() == '/')
     url->pop_back();
   return url;
@@ -468,7 +477,7 @@ std::optional<std::string> Decoder::apiUrl(TableReader& reader,
 
 std::optional<config::PowerDnsPublisher> Decoder::powerDns(TableReader& reader) {
   config::PowerDnsPublisher publisher;
-  auto url = apiUrl(reader, std::nullopt);
+  auto url = apiUrl(reader, std::nullopt, true);
   if (const auto server_id = reader.string("server_id")) {
     if (server_id->empty() || server_id->find_first_of("/?#% ") != std::string::npos) {
       reader.error("server_id", "expected a PowerDNS server id such as \"localhost\"");
@@ -488,7 +497,7 @@ std::optional<config::PowerDnsPublisher> Decoder::powerDns(TableReader& reader) 
 
 std::optional<config::CloudflarePublisher> Decoder::cloudflare(TableReader& reader) {
   config::CloudflarePublisher publisher;
-  auto url = apiUrl(reader, publisher.api_url);
+  auto url = apiUrl(reader, publisher.api_url, false);
   if (const auto zone_id = reader.string("zone_id")) {
     const bool plain =
         !zone_id->empty() && zone_id->size() <= 64 &&
@@ -513,7 +522,7 @@ std::optional<config::CloudflarePublisher> Decoder::cloudflare(TableReader& read
 
 std::optional<config::DesecPublisher> Decoder::desec(TableReader& reader) {
   config::DesecPublisher publisher;
-  auto url = apiUrl(reader, publisher.api_url);
+  auto url = apiUrl(reader, publisher.api_url, false);
   auto token = apiCredentials(reader, "token_file", "token_env", "token");
   auto common = apiCommon(reader);
   if (!url || !token || !common) return std::nullopt;

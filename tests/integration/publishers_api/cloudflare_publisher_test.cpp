@@ -161,6 +161,24 @@ TEST_F(CloudflarePublisher, WaitsForRetryAfterOn429AndBacksOffOn5xx) {
   EXPECT_NE(warnings_[0].find("429"), std::string::npos) << warnings_[0];
 }
 
+// A create whose reply is lost after Cloudflare stored the record is retried; the retry meets
+// 81058 "identical record exists", which means done, and exactly one record results.
+TEST_F(CloudflarePublisher, ARetriedCreateWhoseFirstReplyWasLostCountsAsDone) {
+  ASSERT_EQ(fake_
+                ->control("POST", "/_fake/fail",
+                          R"({"count":1,"status":502,"method":"POST","after":true})")
+                .first,
+            200);
+  auto cloudflare = updater();
+  const auto added = cloudflare->apply(request({kRecordA}, {}));
+  ASSERT_TRUE(added) << added.error().message;
+  EXPECT_EQ(contents(), (std::multiset<std::string>{kRecordA}));
+  int posts = 0;
+  for (const json& entry : requestLog())
+    posts += entry["method"] == "POST" ? 1 : 0;
+  EXPECT_EQ(posts, 2) << "the create must have been sent again after the 502";
+}
+
 TEST_F(CloudflarePublisher, GivesUpAfterTheRetriesAndSurfacesTheLast429) {
   ASSERT_EQ(
       fake_->control("POST", "/_fake/fail", R"({"count":20,"status":429,"retry_after":1})").first,

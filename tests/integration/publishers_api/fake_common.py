@@ -33,15 +33,18 @@ class FakeServer:
         self.provider = provider  # has handle(method, path, query, headers, body) -> (status, body)
         self.lock = threading.Lock()
         self.log = []
-        self.failures = []  # list of (status, retry_after, body)
+        self.failures = []  # list of (status, retry_after, method or None, after)
 
     def control(self, method, path, body):
         if path == "/_fake/log" and method == "GET":
             return 200, self.log
         if path == "/_fake/fail" and method == "POST":
-            # {"count": N, "status": 429|5xx, "retry_after": seconds or null}
+            # {"count": N, "status": 429|5xx, "retry_after": seconds or null, "method": only
+            # requests with this method, "after": true = carry the request out, then answer the
+            # failure (a reply lost after the provider acted)}
             for _ in range(int(body.get("count", 1))):
-                self.failures.append((int(body.get("status", 429)), body.get("retry_after")))
+                self.failures.append((int(body.get("status", 429)), body.get("retry_after"),
+                                      body.get("method"), bool(body.get("after", False))))
             return 200, {"queued": len(self.failures)}
         return self.provider.control(method, path, body)
 
@@ -84,8 +87,15 @@ def make_handler(server):
                 entry = {"method": method, "path": path, "query": query,
                          "authorization": self.headers.get("Authorization")
                          or self.headers.get("X-API-Key")}
-                if server.failures:
-                    status, retry_after = server.failures.pop(0)
+                failure = next((f for f in server.failures if f[2] in (None, method)), None)
+                if failure is not None:
+                    server.failures.remove(failure)
+                    status, retry_after, _, after = failure
+                    if after:
+                        try:
+                            server.provider.handle(method, path, query, self.headers, body)
+                        except Reply:
+                            pass
                     headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
                     answer = server.provider.failure_body(status, retry_after)
                 else:

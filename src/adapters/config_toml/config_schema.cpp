@@ -114,6 +114,17 @@ class Decoder {
   /// An argv array run without a shell: element 0 an absolute path, no NUL anywhere.
   std::optional<std::vector<std::string>> programArgv(TableReader& reader, std::string_view key,
                                                       std::string_view example);
+  // HTTP API publishers (docs/publishers-api.md).
+  std::optional<config::PowerDnsPublisher> powerDns(TableReader& reader);
+  std::optional<config::CloudflarePublisher> cloudflare(TableReader& reader);
+  std::optional<config::DesecPublisher> desec(TableReader& reader);
+  std::optional<config::ApiPublisherCommon> apiCommon(TableReader& reader);
+  std::optional<config::ApiCredentials> apiCredentials(TableReader& reader,
+                                                       std::string_view file_key,
+                                                       std::string_view env_key,
+                                                       std::string_view inline_key);
+  std::optional<std::string> apiUrl(TableReader& reader, std::optional<std::string> fallback,
+                                    bool allow_http);
   /// What the tsig_* keys hold; "given" means the key is present, even with an invalid value.
   struct TsigKeys {
     bool inline_secret = false;
@@ -317,13 +328,19 @@ std::optional<config::Publisher> Decoder::publisher(const toml::table& table,
                                                     const std::string& path) {
   TableReader reader(table, path, diagnostics_);
   std::optional<config::Publisher> result;
-  if (const auto kind = kindOf(reader, {"rfc2136", "external", "zonefile"}, "publisher")) {
+  if (const auto kind = kindOf(reader, {"rfc2136", "external", "zonefile", "pdns", "cloudflare", "desec"}, "publisher")) {
     if (*kind == "rfc2136") {
       if (auto decoded = rfc2136(reader)) result = *decoded;
     } else if (*kind == "external") {
       if (auto decoded = externalProgram(reader)) result = *decoded;
     } else if (*kind == "zonefile") {
       if (auto decoded = zoneFile(reader)) result = *decoded;
+    } else if (*kind == "pdns") {
+      if (auto decoded = powerDns(reader)) result = *decoded;
+    } else if (*kind == "cloudflare") {
+      if (auto decoded = cloudflare(reader)) result = *decoded;
+    } else if (auto decoded = desec(reader)) {
+      result = *decoded;
     }
   }
   reader.rejectUnknownKeys();
@@ -462,6 +479,142 @@ std::optional<config::ZoneFilePublisher> Decoder::zoneFile(TableReader& reader) 
   publisher.dns = std::move(*dns);
   publisher.file = std::move(*file);
   publisher.reload = std::move(*reload);
+  return publisher;
+}
+
+std::optional<config::ApiPublisherCommon> Decoder::apiCommon(TableReader& reader) {
+  config::ApiPublisherCommon common;
+  auto dns = publisherDns(reader);
+  bool ok = dns.has_value();
+  if (dns) common.dns = std::move(*dns);
+  if (reader.find("ca_file") != nullptr) {
+    common.ca_file = absolutePath(reader, "ca_file", false);
+    ok = ok && common.ca_file.has_value();
+  }
+  return ok ? std::optional(common) : std::nullopt;
+}
+
+std::optional<config::ApiCredentials> Decoder::apiCredentials(TableReader& reader,
+                                                              std::string_view file_key,
+                                                              std::string_view env_key,
+                                                              std::string_view inline_key) {
+  if (reader.find(inline_key) != nullptr) {
+    reader.error(inline_key, fmt::format("API credentials must not be written into the "
+                                         "configuration file, which is usually world-readable; "
+                                         "put the value alone in a file readable only by "
+                                         "daneguard and name it with {}, or name an environment "
+                                         "variable holding it with {}",
+                                         file_key, env_key));
+    return std::nullopt;
+  }
+  const bool file_given = reader.find(file_key) != nullptr;
+  const bool env_given = reader.find(env_key) != nullptr;
+  if (file_given && env_given) {
+    reader.error(env_key, fmt::format("set either {} or {}, not both", file_key, env_key));
+    return std::nullopt;
+  }
+  if (file_given) {
+    auto path = absolutePath(reader, file_key, true);
+    if (!path) return std::nullopt;
+    return config::ApiTokenFile{*path};
+  }
+  if (env_given) {
+    auto variable = reader.string(env_key, true);
+    if (!variable) return std::nullopt;
+    if (!isEnvironmentVariableName(*variable)) {
+      reader.error(env_key, "expected an environment variable name (letters, digits, '_')");
+      return std::nullopt;
+    }
+    return config::ApiTokenEnvironment{*variable};
+  }
+  diagnostics_.add(reader.tablePosition(),
+                   fmt::format("{}: missing API credentials: set {} (a file holding only the "
+                               "value) or {} (an environment variable)",
+                               reader.path(), file_key, env_key));
+  return std::nullopt;
+}
+
+/// An http(s) URL without a trailing slash; `fallback` when the key is absent. Plain http only
+/// where `allow_http` (a PowerDNS webserver, which speaks no TLS, behind loopback or a proxy):
+/// a provider token must never cross the network in clear.
+std::optional<std::string> Decoder::apiUrl(TableReader& reader, std::optional<std::string> fallback,
+                                           bool allow_http) {
+  auto url = reader.string("api_url", !fallback.has_value());
+  if (!url) return reader.find("api_url") == nullptr ? fallback : std::nullopt;
+  const bool https = url->rfind("https://", 0) == 0;
+  const bool http = url->rfind("http://", 0) == 0;
+  const std::size_t host_start = https ? 8 : 7;
+  if ((!https && !http) || url->size() <= host_start ||
+      url->find_first_of(" \t\r\n") != std::string::npos) {
+    reader.error("api_url",
+                 fmt::format("expected an http:// or https:// URL, got '{}'", printable(*url)));
+    return std::nullopt;
+  }
+  if (http && !allow_http) {
+    reader.error("api_url", fmt::format("must be an https:// URL (the API token would otherwise "
+                                        "travel in clear), got '{}'",
+                                        printable(*url)));
+    return std::nullopt;
+  }
+  while (url->size() > host_start && url->back() == '/')
+    url->pop_back();
+  return url;
+}
+
+std::optional<config::PowerDnsPublisher> Decoder::powerDns(TableReader& reader) {
+  config::PowerDnsPublisher publisher;
+  auto url = apiUrl(reader, std::nullopt, true);
+  if (const auto server_id = reader.string("server_id")) {
+    if (server_id->empty() || server_id->find_first_of("/?#% ") != std::string::npos) {
+      reader.error("server_id", "expected a PowerDNS server id such as \"localhost\"");
+      url.reset();
+    } else {
+      publisher.server_id = *server_id;
+    }
+  }
+  auto key = apiCredentials(reader, "api_key_file", "api_key_env", "api_key");
+  auto common = apiCommon(reader);
+  if (!url || !key || !common) return std::nullopt;
+  publisher.api_url = *url;
+  publisher.api_key = *key;
+  publisher.common = *common;
+  return publisher;
+}
+
+std::optional<config::CloudflarePublisher> Decoder::cloudflare(TableReader& reader) {
+  config::CloudflarePublisher publisher;
+  auto url = apiUrl(reader, publisher.api_url, false);
+  if (const auto zone_id = reader.string("zone_id")) {
+    const bool plain =
+        !zone_id->empty() && zone_id->size() <= 64 &&
+        std::all_of(zone_id->begin(), zone_id->end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        });
+    if (plain)
+      publisher.zone_id = *zone_id;
+    else {
+      reader.error("zone_id", "expected a Cloudflare zone id (32 hexadecimal digits)");
+      url.reset();
+    }
+  }
+  auto token = apiCredentials(reader, "token_file", "token_env", "token");
+  auto common = apiCommon(reader);
+  if (!url || !token || !common) return std::nullopt;
+  publisher.api_url = *url;
+  publisher.token = *token;
+  publisher.common = *common;
+  return publisher;
+}
+
+std::optional<config::DesecPublisher> Decoder::desec(TableReader& reader) {
+  config::DesecPublisher publisher;
+  auto url = apiUrl(reader, publisher.api_url, false);
+  auto token = apiCredentials(reader, "token_file", "token_env", "token");
+  auto common = apiCommon(reader);
+  if (!url || !token || !common) return std::nullopt;
+  publisher.api_url = *url;
+  publisher.token = *token;
+  publisher.common = *common;
   return publisher;
 }
 

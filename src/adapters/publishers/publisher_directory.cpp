@@ -10,7 +10,10 @@
 #include "adapters/dns/dns_message.hpp"
 #include "adapters/dns/zone_locator.hpp"
 #include "adapters/process/posix_hook_runner.hpp"
+#include "adapters/publishers/cloudflare_publisher.hpp"
+#include "adapters/publishers/desec_publisher.hpp"
 #include "adapters/publishers/external_program_publisher.hpp"
+#include "adapters/publishers/pdns_publisher.hpp"
 #include "adapters/publishers/rfc2136_publisher.hpp"
 #include "adapters/publishers/zone_file_publisher.hpp"
 
@@ -34,6 +37,9 @@ LocatorSettings locatorSettingsOf(const config::Publisher& publisher) {
         using Kind = std::decay_t<decltype(kind)>;
         if constexpr (std::is_same_v<Kind, config::Rfc2136Publisher>)
           return {kind.server, kind.zone, kind.extra_servers};
+        else if constexpr (requires { kind.common.dns; })  // HTTP API publishers
+          return {kind.common.dns.dns_server, kind.common.dns.zone,
+                  kind.common.dns.extra_servers};
         else
           return {kind.dns.dns_server, kind.dns.zone, kind.dns.extra_servers};
       },
@@ -88,6 +94,12 @@ Result<std::unique_ptr<ports::DnsUpdate>> makeUpdater(const config::Publisher& p
         } else if constexpr (std::is_same_v<Kind, config::ZoneFilePublisher>) {
           return std::make_unique<ZoneFilePublisher>(name, kind, context.program_runner,
                                                      context.query);
+        } else if constexpr (std::is_same_v<Kind, config::PowerDnsPublisher>) {
+          return makePowerDnsUpdater(kind, name);
+        } else if constexpr (std::is_same_v<Kind, config::CloudflarePublisher>) {
+          return makeCloudflareUpdater(kind, name);
+        } else if constexpr (std::is_same_v<Kind, config::DesecPublisher>) {
+          return makeDesecUpdater(kind, name);
         } else {
           static_assert(!sizeof(Kind), "add a case for this publisher kind");
         }

@@ -72,6 +72,7 @@ struct Rfc2136Publisher {
   std::vector<ServerAddress> extra_servers;  // authorities checked besides the NS set
   bool operator==(const Rfc2136Publisher&) const = default;
 };
+
 /// Where daneguard reads the zone of a publisher that does not speak DNS UPDATE: a server that
 /// answers authoritatively for it (SOA walk, NS set). Visibility is still checked at every NS
 /// address plus `extra_servers`, whatever the publisher.
@@ -100,7 +101,55 @@ struct ZoneFilePublisher {
   bool operator==(const ZoneFilePublisher&) const = default;
 };
 
-using Publisher = std::variant<Rfc2136Publisher, ExternalProgramPublisher, ZoneFilePublisher>;
+
+/// Where an HTTP API token (or PowerDNS API key) is read from; never the value itself.
+struct ApiTokenFile {
+  std::string path;
+  bool operator==(const ApiTokenFile&) const = default;
+};
+struct ApiTokenEnvironment {
+  std::string variable;
+  bool operator==(const ApiTokenEnvironment&) const = default;
+};
+using ApiCredentials = std::variant<ApiTokenFile, ApiTokenEnvironment>;
+
+/// What every HTTP API publisher shares: an authoritative server to find zones and name servers
+/// through (SOA walk, NS set), an optional fixed zone, extra servers to watch, a private CA.
+struct ApiPublisherCommon {
+  PublisherDnsSettings dns;
+  std::optional<std::string> ca_file;
+  bool operator==(const ApiPublisherCommon&) const = default;
+};
+
+/// The PowerDNS Authoritative HTTP API (/api/v1/servers/{server_id}/zones/...).
+struct PowerDnsPublisher {
+  std::string api_url;  // e.g. "http://127.0.0.1:8081" (with or without /api/v1)
+  std::string server_id = "localhost";
+  ApiCredentials api_key;
+  ApiPublisherCommon common;
+  bool operator==(const PowerDnsPublisher&) const = default;
+};
+
+/// Cloudflare API v4 with an API token (Authorization: Bearer).
+struct CloudflarePublisher {
+  std::string api_url = "https://api.cloudflare.com/client/v4";
+  ApiCredentials token;
+  std::optional<std::string> zone_id;  // absent: looked up by zone name
+  ApiPublisherCommon common;
+  bool operator==(const CloudflarePublisher&) const = default;
+};
+
+/// deSEC (desec.io) with a token (Authorization: Token).
+struct DesecPublisher {
+  std::string api_url = "https://desec.io/api/v1";
+  ApiCredentials token;
+  ApiPublisherCommon common;
+  bool operator==(const DesecPublisher&) const = default;
+};
+
+using Publisher =
+    std::variant<Rfc2136Publisher, ExternalProgramPublisher, ZoneFilePublisher, PowerDnsPublisher,
+                 CloudflarePublisher, DesecPublisher>;
 
 /// One PEM file holding the private key, the leaf and the chain (lego --pem, haproxy style).
 struct PemBundleSource {

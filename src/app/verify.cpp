@@ -159,6 +159,15 @@ class Verifier {
   void verifyHost(const Host& host) {
     const std::string endpoint = host.name + ":" + std::to_string(host.port);
     const bool given = !request_.given_tlsa.empty();
+    // TLSA first: for an unsigned zone "no DANE: zone unsigned" is the finding that matters,
+    // not that its address records are unsigned too.
+    std::vector<TlsaRecord> records = request_.given_tlsa;
+    if (!given) {
+      auto found = validatedTlsa(host, endpoint);
+      if (!found) return;
+      records = std::move(*found);
+    }
+
     std::vector<std::string> addresses;
     if (isIpLiteral(host.name)) {
       addresses.push_back(host.name);
@@ -191,39 +200,40 @@ class Verifier {
       }
       addresses = std::move(found->addresses);
     }
-
-    std::vector<TlsaRecord> records = request_.given_tlsa;
-    if (!given) {
-      const std::string owner = tlsaOwner(host);
-      auto tlsa = lookup_.tlsa(owner);
-      if (!tlsa) {
-        addSimple(VerifyStatus::Error, endpoint, tlsa.error().message,
-                  exitCodeFor(tlsa.error().kind));
-        return;
-      }
-      if (tlsa->status == DnssecStatus::Bogus) {
-        addSimple(VerifyStatus::Bogus, endpoint,
-                  "TLSA " + owner + " fails DNSSEC validation (" + tlsa->why_bogus +
-                      "): DANE clients will not connect",
-                  kVerifyBogus);
-        return;
-      }
-      if (tlsa->status == DnssecStatus::Insecure) {
-        addSimple(VerifyStatus::NoDane, endpoint,
-                  "no DANE: zone unsigned (the TLSA lookup for " + owner + " is not DNSSEC-secure)",
-                  kVerifyNoDane);
-        return;
-      }
-      if (!tlsa->exists || tlsa->records.empty()) {
-        addSimple(VerifyStatus::NoDane, endpoint,
-                  "no DANE: no TLSA records at " + owner + " (absence proven by DNSSEC)",
-                  kVerifyNoDane);
-        return;
-      }
-      records = std::move(tlsa->records);
-    }
     for (const std::string& address : addresses)
       verifyAddress(host, address, records);
+  }
+
+  /// The secure, non-empty TLSA RRset of `host`, or nullopt after reporting why there is none.
+  std::optional<std::vector<TlsaRecord>> validatedTlsa(const Host& host,
+                                                       const std::string& endpoint) {
+    const std::string owner = tlsaOwner(host);
+    auto tlsa = lookup_.tlsa(owner);
+    if (!tlsa) {
+      addSimple(VerifyStatus::Error, endpoint, tlsa.error().message,
+                exitCodeFor(tlsa.error().kind));
+      return std::nullopt;
+    }
+    if (tlsa->status == DnssecStatus::Bogus) {
+      addSimple(VerifyStatus::Bogus, endpoint,
+                "TLSA " + owner + " fails DNSSEC validation (" + tlsa->why_bogus +
+                    "): DANE clients will not connect",
+                kVerifyBogus);
+      return std::nullopt;
+    }
+    if (tlsa->status == DnssecStatus::Insecure) {
+      addSimple(VerifyStatus::NoDane, endpoint,
+                "no DANE: zone unsigned (the TLSA lookup for " + owner + " is not DNSSEC-secure)",
+                kVerifyNoDane);
+      return std::nullopt;
+    }
+    if (!tlsa->exists || tlsa->records.empty()) {
+      addSimple(VerifyStatus::NoDane, endpoint,
+                "no DANE: no TLSA records at " + owner + " (absence proven by DNSSEC)",
+                kVerifyNoDane);
+      return std::nullopt;
+    }
+    return std::move(tlsa->records);
   }
 
   void verifyAddress(const Host& host, const std::string& address,

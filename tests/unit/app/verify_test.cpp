@@ -221,7 +221,7 @@ TEST(Verify, insecureTlsaMeansNoDaneAndNoProbe) {
   FakeLookup lookup;
   lookup.address_answers.emplace(
       "mail.example.test",
-      ports::ValidatedAddresses{"mail.example.test", DnssecStatus::Secure, {"127.0.0.1"}, ""});
+      ports::ValidatedAddresses{"mail.example.test", DnssecStatus::Insecure, {"127.0.0.1"}, ""});
   lookup.tlsa_answers.emplace("_25._tcp.mail.example.test.",
                               ports::ValidatedTlsa{"_25._tcp.mail.example.test.",
                                                    DnssecStatus::Insecure,
@@ -234,6 +234,8 @@ TEST(Verify, insecureTlsaMeansNoDaneAndNoProbe) {
   ASSERT_TRUE(report);
   EXPECT_EQ(report->exit_code, kVerifyNoDane);
   EXPECT_TRUE(probe.targets.empty());
+  // An unsigned zone is reported as such, not as "unsigned addresses".
+  EXPECT_EQ(lookup.asked, std::vector<std::string>{"TLSA _25._tcp.mail.example.test."});
   EXPECT_EQ(lines(*report), std::vector<std::string>{
                                 "NODANE mail.example.test:25: no DANE: zone unsigned (the TLSA "
                                 "lookup for _25._tcp.mail.example.test. is not DNSSEC-secure)"});
@@ -275,16 +277,19 @@ TEST(Verify, provenAbsentTlsaMeansNoDane) {
             std::string::npos);
 }
 
-TEST(Verify, insecureAddressesMeanNoTlsaLookup) {
+TEST(Verify, insecureAddressesMeanNoDaneEvenWithSecureTlsa) {
+  const CertificateChain ecdsa = chainWith(13, KeyAlgorithm::EcdsaP256);
   FakeLookup lookup;
-  lookup.address_answers.emplace(
-      "mail.example.test",
-      ports::ValidatedAddresses{"mail.example.test", DnssecStatus::Insecure, {"127.0.0.1"}, ""});
+  lookup.secureHost("mail.example.test", {"127.0.0.1"}, {eeRecordFor(ecdsa)});
+  lookup.address_answers.at("mail.example.test")->status = DnssecStatus::Insecure;
   FakeProbe probe;
+  probe.chains[ProbeKeyType::Ecdsa] = ecdsa;
   auto report = runVerify(hostRequest("mail.example.test"), lookup, probe);
   ASSERT_TRUE(report);
   EXPECT_EQ(report->exit_code, kVerifyNoDane);
-  EXPECT_EQ(lookup.asked, std::vector<std::string>{"ADDR mail.example.test"});
+  EXPECT_TRUE(probe.targets.empty());
+  EXPECT_NE(lines(*report)[0].find("address records of mail.example.test are not DNSSEC-signed"),
+            std::string::npos);
 }
 
 TEST(Verify, everyMxHostAndEveryAddressIsProbedOnPort25) {
@@ -438,7 +443,7 @@ TEST(Verify, givenRecordsSkipTheTlsaLookupAndAcceptUnsignedAddresses) {
   auto report = runVerify(request, lookup, probe);
   ASSERT_TRUE(report);
   EXPECT_EQ(report->exit_code, kVerifyAuthenticated);
-  EXPECT_EQ(lookup.asked, std::vector<std::string>{"ADDR mail.example.test"});
+  EXPECT_EQ(lookup.asked, std::vector<std::string>{"ADDR mail.example.test"});  // no TLSA
   EXPECT_EQ(probe.targets.back().protocol, StartTlsProtocol::Implicit);
   EXPECT_EQ(probe.targets.back().port, 465);
 }

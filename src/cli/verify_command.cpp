@@ -245,20 +245,26 @@ CommandAction registerVerifyCommand(CLI::App& parent) {
   command->add_option("--starttls", options->starttls,
                       "smtp, lmtp, imap, pop3, ftp, xmpp-client, xmpp-server, sieve, ldap, "
                       "postgres, nntp or implicit [from the port]");
-  command->add_option("--tlsa", options->tlsa,
-                      R"(check against this record instead of DNS, repeatable: "3 1 1 <hex>")");
-  command->add_option("--trust-anchor", options->trust_anchors,
-                      "DS/DNSKEY zone-file lines to validate from, repeatable "
-                      "[/usr/share/dns/root.key]");
+  command
+      ->add_option("--tlsa", options->tlsa,
+                   R"(check against this record instead of DNS, repeatable: "3 1 1 <hex>")")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--trust-anchor", options->trust_anchors,
+                   "DS/DNSKEY zone-file lines to validate from, repeatable "
+                   "[/usr/share/dns/root.key]")
+      ->allow_extra_args(false);
   command->add_option("--resolver", options->resolver,
                       "HOST[:PORT] of a validating resolver whose AD bit is trusted (no local "
                       "validation)");
   command->add_option("--forward", options->forward,
                       "HOST[:PORT] of a resolver to send queries to; answers are still "
                       "validated here with the trust anchor");
-  command->add_option("--stub", options->stubs,
-                      "ZONE=HOST[:PORT]: ask these authoritative servers for ZONE (private "
-                      "zones), repeatable");
+  command
+      ->add_option("--stub", options->stubs,
+                   "ZONE=HOST[:PORT]: ask these authoritative servers for ZONE (private "
+                   "zones), repeatable")
+      ->allow_extra_args(false);
   command->add_option("--key-types", options->key_types,
                       "any, or a list of rsa,ecdsa,ed25519 that must each authenticate "
                       "[rsa and ecdsa, each distinct certificate reported]");

@@ -11,6 +11,7 @@
 #include "integration/support/bind_fixture.hpp"
 #include "integration/support/unbound_fixture.hpp"
 #include "integration/verify/verify_world.hpp"
+#include "support/run_command.hpp"
 #include "support/test_pki.hpp"
 
 namespace daneguard::adapters::resolver {
@@ -30,9 +31,11 @@ class DaneLookupTest : public ::testing::Test {
     signed_ = testing::startZone("example.test.",
                                  "mail A 127.0.0.1\nmail AAAA ::1\n"
                                  "@ MX 10 mail\n"
+                                 "unsigned NS ns1.unsigned\n"
+                                 "ns1.unsigned A 127.0.0.1\n"
                                  "_25._tcp.mail TLSA " +
                                      record_text_ + "\n");
-    unsigned_ = testing::startZone("unsigned.test.",
+    unsigned_ = testing::startZone("unsigned.example.test.",
                                    "mail A 127.0.0.1\n_25._tcp.mail TLSA " + record_text_ + "\n");
   }
 
@@ -40,7 +43,7 @@ class DaneLookupTest : public ::testing::Test {
     UnboundLookupOptions options;
     options.trust_anchor_files = {std::move(anchor)};
     options.stub_zones = {{"example.test.", {signed_->primary().endpoint}},
-                          {"unsigned.test.", {unsigned_->primary().endpoint}}};
+                          {"unsigned.example.test.", {unsigned_->primary().endpoint}}};
     options.timeout = 8s;
     return options;
   }
@@ -49,7 +52,7 @@ class DaneLookupTest : public ::testing::Test {
     testing::UnboundFixtureOptions options;
     options.trust_anchor_files = {std::move(anchor)};
     options.stub_zones = {{"example.test.", signed_->primary().endpoint},
-                          {"unsigned.test.", unsigned_->primary().endpoint}};
+                          {"unsigned.example.test.", unsigned_->primary().endpoint}};
     return testing::UnboundFixture(std::move(options));
   }
 
@@ -104,13 +107,40 @@ TEST_F(DaneLookupTest, provenAbsenceIsSecureAndNotAnError) {
   EXPECT_EQ(no_mx->status, DnssecStatus::Secure);
 }
 
-TEST_F(DaneLookupTest, zoneWithoutChainOfTrustIsInsecure) {
+TEST_F(DaneLookupTest, childZoneDelegatedWithoutDsIsInsecure) {
   auto lookup = UnboundDaneLookup::create(stubOptions(signed_->trustAnchorDsPath()));
   ASSERT_TRUE(lookup) << lookup.error().message;
-  auto tlsa = (*lookup)->tlsa("_25._tcp.mail.unsigned.test.");
+  auto tlsa = (*lookup)->tlsa("_25._tcp.mail.unsigned.example.test.");
   ASSERT_TRUE(tlsa) << tlsa.error().message;
   EXPECT_EQ(tlsa->status, DnssecStatus::Insecure);
   EXPECT_TRUE(tlsa->exists);  // the data is there; it just proves nothing
+}
+
+TEST(DaneLookupDelegation, delegationWithoutDsIsProvablyInsecure) {
+  // The production shape of "unsigned zone": the signed parent delegates with NS but no DS, so
+  // the validator proves (NSEC) that the child is unsigned, whatever the child serves. The
+  // same child delegated WITH its DS validates: the DS alone makes the difference.
+  const std::string record =
+      testing::opensslSpkiSha256Record(testing::testPkiDir("ecdsa-p256") / "leaf.pem");
+  auto child = testing::startZone("child.example.test.",
+                                  "mail A 127.0.0.1\n_25._tcp.mail TLSA " + record + "\n");
+  const std::string delegation = "child NS ns1.child\nns1.child A 127.0.0.1\n";
+  const std::string child_ds = testing::readTextFile(child->trustAnchorDsPath());
+  for (const bool with_ds : {false, true}) {
+    auto parent = testing::startZone("example.test.", delegation + (with_ds ? child_ds : ""));
+    UnboundLookupOptions options;
+    options.trust_anchor_files = {parent->trustAnchorDsPath()};
+    options.stub_zones = {{"example.test.", {parent->primary().endpoint}},
+                          {"child.example.test.", {child->primary().endpoint}}};
+    options.timeout = 8s;
+    auto lookup = UnboundDaneLookup::create(options);
+    ASSERT_TRUE(lookup) << lookup.error().message;
+    auto tlsa = (*lookup)->tlsa("_25._tcp.mail.child.example.test.");
+    ASSERT_TRUE(tlsa) << tlsa.error().message;
+    EXPECT_EQ(tlsa->status, with_ds ? DnssecStatus::Secure : DnssecStatus::Insecure)
+        << "with DS: " << with_ds << " " << tlsa->why_bogus;
+    EXPECT_TRUE(tlsa->exists);
+  }
 }
 
 TEST_F(DaneLookupTest, wrongTrustAnchorMakesTheAnswerBogus) {
@@ -161,11 +191,11 @@ TEST_F(DaneLookupTest, validatingResolverAdBitDecides) {
   // Oracle: dig sees the same AD flag from this Unbound.
   EXPECT_NE(unbound.dig(kOwner, "TLSA").find(" ad"), std::string::npos);
 
-  auto insecure = lookup.tlsa("_25._tcp.mail.unsigned.test.");
+  auto insecure = lookup.tlsa("_25._tcp.mail.unsigned.example.test.");
   ASSERT_TRUE(insecure) << insecure.error().message;
   EXPECT_EQ(insecure->status, DnssecStatus::Insecure);
   EXPECT_TRUE(insecure->exists);
-  const std::string dig_insecure = unbound.dig("_25._tcp.mail.unsigned.test.", "TLSA");
+  const std::string dig_insecure = unbound.dig("_25._tcp.mail.unsigned.example.test.", "TLSA");
   EXPECT_EQ(dig_insecure.find("flags: qr rd ra ad"), std::string::npos) << dig_insecure;
 
   auto mx = lookup.mx("example.test.");

@@ -1,7 +1,8 @@
 // The `daneguard verify` binary end to end: a signed BIND zone, a zone outside every trust
 // anchor, libunbound and a real Unbound for the validated lookups, and `openssl s_server`
-// (implicit TLS) as the endpoint. `openssl s_client -dane_tlsa_rrdata` is the independent DANE
-// client whose verdict the OK/FAIL lines must agree with.
+// (implicit TLS) as the endpoint. "Unsigned" is a child zone delegated without DS.. `openssl
+// s_client -dane_tlsa_rrdata` is the independent DANE client whose verdict the OK/FAIL lines must
+// agree with.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -82,10 +83,12 @@ class VerifyCommandTest : public ::testing::Test {
     ecdsa_record_ = opensslSpkiSha256Record(testPkiDir("ecdsa-p256") / "leaf.pem");
     rsa_record_ = opensslSpkiSha256Record(testPkiDir("rsa2048") / "leaf.pem");
     const std::string owner = "_" + std::to_string(port_) + "._tcp.";
-    signed_ = startZone("example.test.", "mail A 127.0.0.1\n@ MX 10 mail\n" + owner + "mail TLSA " +
-                                             ecdsa_record_ + "\nwrong A 127.0.0.1\n" + owner +
-                                             "wrong TLSA " + rsa_record_ + "\n");
-    unsigned_ = startZone("unsigned.test.",
+    signed_ = startZone("example.test.",
+                        "mail A 127.0.0.1\n@ MX 10 mail\nunsigned NS ns1.unsigned\n"
+                        "ns1.unsigned A 127.0.0.1\n" +
+                            owner + "mail TLSA " + ecdsa_record_ + "\nwrong A 127.0.0.1\n" + owner +
+                            "wrong TLSA " + rsa_record_ + "\n");
+    unsigned_ = startZone("unsigned.example.test.",
                           "mail A 127.0.0.1\n" + owner + "mail TLSA " + ecdsa_record_ + "\n");
   }
 
@@ -95,7 +98,7 @@ class VerifyCommandTest : public ::testing::Test {
   std::vector<std::string> localValidation(const std::filesystem::path& anchor) const {
     return {"--trust-anchor", anchor.string(),
             "--stub",         "example.test.=" + signed_->primary().endpoint.toString(),
-            "--stub",         "unsigned.test.=" + unsigned_->primary().endpoint.toString()};
+            "--stub",         "unsigned.example.test.=" + unsigned_->primary().endpoint.toString()};
   }
 
   CommandResult verify(std::vector<std::string> arguments) const {
@@ -141,9 +144,10 @@ TEST_F(VerifyCommandTest, authenticatedEndpointIsOkAndAgreesWithOpensslSClient) 
 }
 
 TEST_F(VerifyCommandTest, validatingResolverModeRequiresTheAdBit) {
-  UnboundFixture unbound(UnboundFixtureOptions{{{"example.test.", signed_->primary().endpoint},
-                                                {"unsigned.test.", unsigned_->primary().endpoint}},
-                                               {signed_->trustAnchorDsPath()}});
+  UnboundFixture unbound(
+      UnboundFixtureOptions{{{"example.test.", signed_->primary().endpoint},
+                             {"unsigned.example.test.", unsigned_->primary().endpoint}},
+                            {signed_->trustAnchorDsPath()}});
   OpensslServer server(port_, {"ecdsa-p256"}, directory_.path() / "s_server.log");
   const CommandResult result =
       verify({"--resolver", unbound.endpoint().toString(), endpoint("mail.example.test"),
@@ -164,7 +168,7 @@ TEST_F(VerifyCommandTest, validatingResolverModeRequiresTheAdBit) {
 
   // The same resolver says the unsigned zone is not secure: no AD, no DANE.
   const CommandResult unsigned_result =
-      verify({"--resolver", unbound.endpoint().toString(), endpoint("mail.unsigned.test"),
+      verify({"--resolver", unbound.endpoint().toString(), endpoint("mail.unsigned.example.test"),
               "--starttls", "implicit"});
   EXPECT_EQ(unsigned_result.exit_code, 2) << context(unsigned_result);
   EXPECT_NE(unsigned_result.out.find("no DANE: zone unsigned"), std::string::npos);
@@ -209,13 +213,13 @@ TEST_F(VerifyCommandTest, dualCertificatesWithARecordForOnlyOneAreReported) {
 
 TEST_F(VerifyCommandTest, unsignedZoneMeansNoDane) {
   auto args = localValidation(signed_->trustAnchorDsPath());
-  args.insert(args.end(), {endpoint("mail.unsigned.test"), "--starttls", "implicit"});
+  args.insert(args.end(), {endpoint("mail.unsigned.example.test"), "--starttls", "implicit"});
   const CommandResult result = verify(args);
   EXPECT_EQ(result.exit_code, 2) << context(result);
-  EXPECT_EQ(result.out, "NODANE mail.unsigned.test:" + std::to_string(port_) +
+  EXPECT_EQ(result.out, "NODANE mail.unsigned.example.test:" + std::to_string(port_) +
                             ": no DANE: zone unsigned (the TLSA lookup for _" +
                             std::to_string(port_) +
-                            "._tcp.mail.unsigned.test. is not DNSSEC-secure)\n")
+                            "._tcp.mail.unsigned.example.test. is not DNSSEC-secure)\n")
       << context(result);
 }
 

@@ -1,7 +1,7 @@
-// The DNS side of the verify integration tests: a signed test zone in BIND (DnsSandbox) with
-// A, MX and TLSA records for mail.example.test, a second zone outside every trust anchor (what
-// an unsigned zone is to a validator), and helpers that compute TLSA data with the openssl CLI,
-// independently of daneguard.
+// The DNS side of the verify integration tests: signed test zones in BIND (DnsSandbox), a DS
+// anchor that does not match (bogus), and TLSA data computed with the openssl CLI,
+// independently of daneguard. The tests delegate unsigned.example.test from example.test
+// without DS: provably unsigned to a validator, the production shape of "no DANE".
 #pragma once
 
 #include <cstdint>

@@ -13,15 +13,12 @@
 #include "adapters/resolver/system_address_lookup.hpp"
 #include "adapters/resolver/unbound_dane_lookup.hpp"
 #include "adapters/resolver/validating_resolver_lookup.hpp"
+#include "adapters/tls/openssl_tls_probe.hpp"
 #include "app/verify.hpp"
 #include "cli/command.hpp"
 #include "core/hex.hpp"
 #include "core/tls/starttls_protocol.hpp"
 #include "core/tlsa/tlsa_presentation.hpp"
-#if __has_include("adapters/tls/openssl_tls_probe.hpp")
-#include "adapters/tls/openssl_tls_probe.hpp"
-#define DANEGUARD_HAVE_TLS_PROBE 1
-#endif
 
 namespace daneguard::cli {
 namespace {
@@ -135,24 +132,6 @@ Result<std::unique_ptr<ports::DaneLookup>> makeLookup(const VerifyOptions& optio
   return std::unique_ptr<ports::DaneLookup>(std::move(*lookup));
 }
 
-#ifndef DANEGUARD_HAVE_TLS_PROBE
-/// Until the prober is built in: every probe fails, DNS-only verdicts still work.
-class UnavailableProbe final : public ports::TlsProbe {
- public:
-  Result<ports::ProbeResult> probe(const ports::ProbeTarget& target) override {
-    return fail(ErrorKind::Internal, target.describe() + ": this build has no TLS prober");
-  }
-};
-#endif
-
-std::unique_ptr<ports::TlsProbe> makeProbe() {
-#ifdef DANEGUARD_HAVE_TLS_PROBE
-  return std::make_unique<adapters::tls::OpenSslTlsProbe>();
-#else
-  return std::make_unique<UnavailableProbe>();
-#endif
-}
-
 std::string localHostName() {
   std::array<char, 256> name{};
   if (::gethostname(name.data(), name.size() - 1) != 0 || name[0] == '\0') return "localhost";
@@ -218,8 +197,8 @@ Result<int> runVerify(const VerifyOptions& options) {
   }
   auto lookup = makeLookup(options);
   if (!lookup) return fail(std::move(lookup.error()));
-  const auto probe = makeProbe();
-  auto report = app::runVerify(request, **lookup, *probe);
+  adapters::tls::OpenSslTlsProbe probe;
+  auto report = app::runVerify(request, **lookup, probe);
   if (!report) return fail(std::move(report.error()));
   if (options.json) {
     printJson(*report);

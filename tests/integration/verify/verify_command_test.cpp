@@ -107,11 +107,6 @@ class VerifyCommandTest : public ::testing::Test {
     return runCommand(argv);
   }
 
-  /// True (and the test skipped) while the binary is built without the TLS prober.
-  static bool proberMissing(const CommandResult& result) {
-    return (result.out + result.err).find("no TLS prober") != std::string::npos;
-  }
-
   std::string context(const CommandResult& result) const {
     return "exit " + std::to_string(result.exit_code) + "\nstdout:\n" + result.out + "\nstderr:\n" +
            result.err;
@@ -130,7 +125,6 @@ TEST_F(VerifyCommandTest, authenticatedEndpointIsOkAndAgreesWithOpensslSClient) 
   auto args = localValidation(signed_->trustAnchorDsPath());
   args.insert(args.end(), {endpoint("mail.example.test"), "--starttls", "implicit"});
   const CommandResult result = verify(args);
-  if (proberMissing(result)) GTEST_SKIP() << "built without adapters/tls";
   EXPECT_EQ(result.exit_code, 0) << context(result);
   const std::string ok_line = "OK     mail.example.test[127.0.0.1]:" + std::to_string(port_) +
                               " ecdsa TLSv1.3 3 1 1 matched leaf (depth 0)\n";
@@ -152,7 +146,6 @@ TEST_F(VerifyCommandTest, validatingResolverModeRequiresTheAdBit) {
   const CommandResult result =
       verify({"--resolver", unbound.endpoint().toString(), endpoint("mail.example.test"),
               "--starttls", "implicit", "--json"});
-  if (proberMissing(result)) GTEST_SKIP() << "built without adapters/tls";
   EXPECT_EQ(result.exit_code, 0) << context(result);
   const auto document = nlohmann::json::parse(result.out);
   EXPECT_EQ(document.at("exit_code"), 0);
@@ -181,7 +174,6 @@ TEST_F(VerifyCommandTest, wrongRecordFailsLikeOpensslSClient) {
   args.insert(args.end(),
               {endpoint("wrong.example.test"), "--starttls", "implicit", "--key-types", "any"});
   const CommandResult from_dns = verify(args);
-  if (proberMissing(from_dns)) GTEST_SKIP() << "built without adapters/tls";
   EXPECT_EQ(from_dns.exit_code, 1) << context(from_dns);
   EXPECT_NE(from_dns.out.find("FAIL   wrong.example.test[127.0.0.1]:" + std::to_string(port_) +
                               " ecdsa: no TLSA record matches the chain"),
@@ -203,7 +195,6 @@ TEST_F(VerifyCommandTest, dualCertificatesWithARecordForOnlyOneAreReported) {
   auto args = localValidation(signed_->trustAnchorDsPath());
   args.insert(args.end(), {endpoint("mail.example.test"), "--starttls", "implicit"});
   const CommandResult result = verify(args);
-  if (proberMissing(result)) GTEST_SKIP() << "built without adapters/tls";
   EXPECT_EQ(result.exit_code, 1) << context(result);
   const std::string prefix = "mail.example.test[127.0.0.1]:" + std::to_string(port_);
   EXPECT_NE(result.out.find("FAIL   " + prefix + " rsa: no TLSA record matches"), std::string::npos)

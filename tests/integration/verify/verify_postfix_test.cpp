@@ -57,8 +57,6 @@ TEST_F(VerifyPostfixTest, mxHostServingTheRecordedKeyAuthenticates) {
   PostfixFixture postfix(
       {.addresses = {"127.0.0.2"}, .port = 25, .chains = {pkiChain("ecdsa-p256")}});
   const CommandResult result = verifyMx(*zone);
-  if ((result.out + result.err).find("no TLS prober") != std::string::npos)
-    GTEST_SKIP() << "built without adapters/tls";
   EXPECT_EQ(result.exit_code, 0) << context(result) << postfix.maillog();
   EXPECT_NE(result.out.find("OK     mail.example.test[127.0.0.2]:25 ecdsa TLSv1.3 3 1 1 matched "
                             "leaf (depth 0)\n"),
@@ -78,8 +76,6 @@ TEST_F(VerifyPostfixTest, dualCertificateMtaWithARecordForOnlyOneKeyFails) {
                           .port = 25,
                           .chains = {pkiChain("rsa2048"), pkiChain("ecdsa-p256")}});
   const CommandResult result = verifyMx(*zone);
-  if ((result.out + result.err).find("no TLS prober") != std::string::npos)
-    GTEST_SKIP() << "built without adapters/tls";
   EXPECT_EQ(result.exit_code, 1) << context(result);
   EXPECT_NE(result.out.find("FAIL   mail.example.test[127.0.0.2]:25 rsa: no TLSA record matches"),
             std::string::npos)

@@ -76,6 +76,9 @@ bool opensslDaneAuthenticates(std::uint16_t port, const std::string& rdata) {
          (result.out + result.err).find("Verification: OK") != std::string::npos;
 }
 
+/// A DANE-TA record for an issuer key nothing serves (a "stale 2 1 1 group").
+const std::string kStaleTaRecord = "2 1 1 " + std::string(64, 'a');
+
 class VerifyCommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -86,8 +89,10 @@ class VerifyCommandTest : public ::testing::Test {
     signed_ = startZone("example.test.",
                         "mail A 127.0.0.1\n@ MX 10 mail\nunsigned NS ns1.unsigned\n"
                         "ns1.unsigned A 127.0.0.1\n" +
-                            owner + "mail TLSA " + ecdsa_record_ + "\nwrong A 127.0.0.1\n" + owner +
-                            "wrong TLSA " + rsa_record_ + "\n");
+                            owner + "mail TLSA " + ecdsa_record_ + "\nstale A 127.0.0.1\n" + owner +
+                            "stale TLSA " + ecdsa_record_ + "\n" + owner + "stale TLSA " +
+                            kStaleTaRecord + "\nwrong A 127.0.0.1\n" + owner + "wrong TLSA " +
+                            rsa_record_ + "\n");
     unsigned_ = startZone("unsigned.example.test.",
                           "mail A 127.0.0.1\n" + owner + "mail TLSA " + ecdsa_record_ + "\n");
   }
@@ -200,6 +205,25 @@ TEST_F(VerifyCommandTest, dualCertificatesWithARecordForOnlyOneAreReported) {
   EXPECT_NE(result.out.find("FAIL   " + prefix + " rsa: no TLSA record matches"), std::string::npos)
       << context(result);
   EXPECT_NE(result.out.find("OK     " + prefix + " ecdsa "), std::string::npos) << context(result);
+}
+
+TEST_F(VerifyCommandTest, staleParameterGroupWarnsPerRfc7671Section8) {
+  OpensslServer server(port_, {"ecdsa-p256"}, directory_.path() / "s_server.log");
+  auto args = localValidation(signed_->trustAnchorDsPath());
+  args.insert(args.end(),
+              {endpoint("stale.example.test"), "--starttls", "implicit", "--key-types", "ecdsa"});
+  const CommandResult result = verify(args);
+  EXPECT_EQ(result.exit_code, 0) << context(result);
+  const std::string prefix = "stale.example.test[127.0.0.1]:" + std::to_string(port_) + " ecdsa";
+  EXPECT_NE(result.out.find("OK     " + prefix + " TLSv1.3 3 1 1 matched leaf"), std::string::npos)
+      << context(result);
+  EXPECT_NE(result.out.find("WARN   " + prefix +
+                            ": RFC 7671 §8: none of the 1 2 1 1 (DANE-TA "
+                            "SPKI SHA2-256) record(s) matches"),
+            std::string::npos)
+      << context(result);
+  // A DANE client accepts the RRset (one match suffices): the warning is about fragility.
+  EXPECT_TRUE(opensslDaneAuthenticates(port_, ecdsa_record_));
 }
 
 TEST_F(VerifyCommandTest, unsignedZoneMeansNoDane) {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "adapters/dns/dns_transport.hpp"
 #include "core/error.hpp"

@@ -11,8 +11,9 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
-#include "integration/support/bind_fixture.hpp"  // findFreePort, processAlive
+#include "integration/support/bind_fixture.hpp"  // processAlive
 #include "support/run_command.hpp"
 
 namespace daneguard::testing {
@@ -71,12 +72,52 @@ std::string tail(const std::string& text, std::size_t bytes = 2000) {
   return text.size() <= bytes ? text : text.substr(text.size() - bytes);
 }
 
+/// Binds a TCP socket to address:port (0 = kernel's choice); the bound port, or 0 when busy.
+std::uint16_t bindTcp(const std::string& address, std::uint16_t port) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (address.find(':') != std::string::npos) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    if (inet_pton(AF_INET6, address.c_str(), &in6->sin6_addr) != 1) return 0;
+    length = sizeof *in6;
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(port);
+    if (inet_pton(AF_INET, address.c_str(), &in4->sin_addr) != 1) return 0;
+    length = sizeof *in4;
+  }
+  const int fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  std::uint16_t bound = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) == 0)
+    bound =
+        ntohs(storage.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+  if (fd >= 0) ::close(fd);
+  return bound;
+}
+
 }  // namespace
+
+std::uint16_t findFreeTcpPort(const std::vector<std::string>& addresses) {
+  for (int attempt = 0; attempt < 100 && !addresses.empty(); ++attempt) {
+    const std::uint16_t port = bindTcp(addresses.front(), 0);
+    if (port == 0) break;
+    bool free_everywhere = true;
+    for (std::size_t i = 1; i < addresses.size() && free_everywhere; ++i)
+      free_everywhere = bindTcp(addresses[i], port) == port;
+    if (free_everywhere) return port;
+  }
+  throw std::runtime_error("no TCP port is free on every test address");
+}
 
 PostfixFixture::PostfixFixture(PostfixFixtureOptions options) : options_(std::move(options)) {
   if (options_.chains.empty()) throw std::runtime_error("PostfixFixture needs at least one chain");
   if (options_.addresses.empty()) throw std::runtime_error("PostfixFixture needs an address");
-  port_ = options_.port != 0 ? options_.port : findFreePort(options_.addresses);
+  port_ = options_.port != 0 ? options_.port : findFreeTcpPort(options_.addresses);
 
   // Postfix's unprivileged daemons must traverse the folder; mkdtemp made it 0700.
   fs::permissions(directory(), fs::perms::others_exec | fs::perms::group_exec,

@@ -86,4 +86,9 @@ class PostfixFixture {
   pid_t master_pid_ = -1;
 };
 
+/// A TCP port free on every given address (the kernel picks one on the first). Unlike
+/// findFreePort() it ignores UDP, which a TCP-only server does not need, and retries when the
+/// kernel's pick is taken elsewhere.
+std::uint16_t findFreeTcpPort(const std::vector<std::string>& addresses);
+
 }  // namespace daneguard::testing

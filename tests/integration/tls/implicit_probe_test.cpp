@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/tls/openssl_tls_probe.hpp"
-#include "integration/support/bind_fixture.hpp"
+#include "integration/support/postfix_fixture.hpp"  // findFreeTcpPort
 #include "integration/tls/tls_probe_test_support.hpp"
 #include "integration/tls/tls_test_servers.hpp"
 #include "support/test_pki.hpp"
@@ -180,7 +180,7 @@ TEST(ImplicitTlsProbe, AKeyTypeTheServerDoesNotHaveIsAHandshakeError) {
 }
 
 TEST(ImplicitTlsProbe, NothingListeningIsAConnectError) {
-  const std::uint16_t port = findFreePort({"127.0.0.1"});
+  const std::uint16_t port = findFreeTcpPort({"127.0.0.1"});
   OpenSslTlsProbe prober;
   const auto target = probeTarget(port, StartTlsProtocol::Implicit);
   const auto result = prober.probe(target);

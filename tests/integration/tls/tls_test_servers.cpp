@@ -13,9 +13,10 @@
 
 #include <chrono>
 #include <stdexcept>
+#include <utility>
 
 #include "adapters/openssl/handles.hpp"
-#include "integration/support/bind_fixture.hpp"  // findFreePort
+#include "integration/support/postfix_fixture.hpp"  // findFreeTcpPort
 #include "support/run_command.hpp"
 #include "support/test_pki.hpp"
 
@@ -172,7 +173,7 @@ void ScriptedTlsServer::serve() {
 
 OpensslServer::OpensslServer(const std::string& key_type, const std::string& second_key_type,
                              const std::vector<std::string>& extra, const std::string& address) {
-  port_ = findFreePort({address});
+  port_ = findFreeTcpPort({address});
   const bool v6 = address.find(':') != std::string::npos;
   const auto pki = testPkiDir(key_type);
   std::vector<std::string> argv{"openssl",

@@ -38,6 +38,17 @@ std::string certificateId(const CertificateChain& chain) {
   return toHex(sha256(chain.leaf().der));
 }
 
+std::string certificateId(std::span<const LoadedCertificate> certificates) {
+  if (certificates.size() == 1) return certificateId(certificates.front().chain);
+  std::vector<std::string> leaf_ids;
+  for (const LoadedCertificate& certificate : certificates)
+    leaf_ids.push_back(certificateId(certificate.chain));
+  std::ranges::sort(leaf_ids);  // the order of the sources in the file does not matter
+  const std::string joined = fmt::format("{}", fmt::join(leaf_ids, "\n"));
+  return toHex(
+      sha256(ByteView(reinterpret_cast<const std::uint8_t*>(joined.data()), joined.size())));
+}
+
 std::string shortId(std::string_view id) {
   return std::string(id.substr(0, std::min<std::size_t>(id.size(), 16)));
 }
@@ -82,7 +93,7 @@ struct OwnerObservation {
 struct ServiceRound {
   const config::Service* service = nullptr;
   std::vector<std::string> owners;
-  std::optional<LoadedCertificate> certificate;
+  std::vector<LoadedCertificate> certificates;  // every source of the service, primary first
   CertificateRecords candidate;
   std::map<std::string, OwnerObservation, std::less<>> observations;
   std::optional<Error> error;  // the service is skipped this round
@@ -245,55 +256,102 @@ class Runner {
     return owners;
   }
 
-  /// The candidate's certificates; its private key is read and checked against the leaf only
-  /// when it differs from what is deployed (a rollover may publish or deploy it). In the steady
-  /// state nothing reads any key, which is most of the cost of a run over many services.
-  Result<LoadedCertificate> loadCertificate(const config::Service& service) {
+  /// Every certificate of the service, with their private keys.
+  Result<std::vector<LoadedCertificate>> loadAll(const config::Service& service,
+                                                 ports::CertificateLoader::PrivateKeyUse key) {
+    std::vector<LoadedCertificate> loaded;
+    for (const config::CertificateSource& source : service.certificateSources()) {
+      auto one = ports_.certificates.load(source, key);
+      if (!one)
+        return fail(one.error().withContext("service " + service.name +
+                                            ": cannot use the certificate from " +
+                                            describeSource(source) +
+                                            " (the deployed certificate and its records stay "
+                                            "in place)"));
+      loaded.push_back(std::move(*one));
+    }
+    return loaded;
+  }
+
+  /// The candidate's certificates; their private keys are read and checked against the leaves
+  /// only when they differ from what is deployed (a rollover may publish or deploy them). In the
+  /// steady state nothing reads any key, which is most of the cost of a run over many services.
+  Result<std::vector<LoadedCertificate>> loadCertificates(const config::Service& service) {
     using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
     // plan and status open the state only after DNS answered (an unreachable server must not
     // create a state directory), so they always check the key.
-    if (options_.mode == RunMode::DryRun)
-      return ports_.certificates.load(service.certificate, PrivateKeyUse::LoadAndCheck);
-    auto observed = ports_.certificates.load(service.certificate, PrivateKeyUse::Skip);
+    if (options_.mode == RunMode::DryRun) return loadAll(service, PrivateKeyUse::LoadAndCheck);
+    auto observed = loadAll(service, PrivateKeyUse::Skip);
     if (!observed) return observed;
     auto stored = storedService(service.name);
-    if (stored && stored->deployed.id == certificateId(observed->chain)) return observed;
-    return ports_.certificates.load(service.certificate, PrivateKeyUse::LoadAndCheck);
+    if (stored && stored->deployed.id == certificateId(*observed)) return observed;
+    return loadAll(service, PrivateKeyUse::LoadAndCheck);
   }
 
+  /// Refuses a candidate that must not be published or deployed: not valid now, not covering
+  /// every host name, two certificates of one key type, or giving no record for a configured
+  /// parameter set. The loader already refused keys not matching and chains not linking.
   void loadCandidate(ServiceRound& round, sys_seconds now) {
     const config::Service& service = *round.service;
-    const std::string source = describeSource(service.certificate);
-    auto loaded = loadCertificate(service);
+    auto loaded = loadCertificates(service);
     if (!loaded) {
       round.error = loaded.error();
       return;
     }
-    const CertificateFacts& leaf = loaded->chain.leaf();
-    const auto refuse = [&](const std::string& why) {
-      round.error = Error{ErrorKind::InvalidInput,
-                          "service " + service.name + ": refusing the certificate from " + source +
-                              " (" + leaf.subject + "): " + why +
-                              "; the deployed certificate and its records stay in place"};
-    };
-    if (now < leaf.not_before) return refuse("not valid before " + formatInstant(leaf.not_before));
-    if (now > leaf.not_after) return refuse("expired at " + formatInstant(leaf.not_after));
-    for (const std::string& host : service.hosts)
-      if (!leaf.coversHost(host))
-        return refuse("it does not cover host " + host +
-                      " (its names: " + fmt::format("{}", fmt::join(leaf.dns_names, ", ")) + ")");
-    round.candidate.id = certificateId(loaded->chain);
-    for (const TlsaParameters& parameters : service.records) {
-      const auto records = computeTlsaRecords(loaded->chain, parameters);
-      if (records.empty())
-        return refuse("it gives no " + tlsaParametersNumbers(parameters) +
-                      " record (a trust-anchor record needs the issuer certificate in the chain)");
-      for (const TlsaRecord& record : records)
-        if (std::find(round.candidate.records.begin(), round.candidate.records.end(), record) ==
-            round.candidate.records.end())
-          round.candidate.records.push_back(record);
+    const std::vector<config::CertificateSource> sources = service.certificateSources();
+    std::vector<TlsaRecord> records;
+    for (std::size_t index = 0; index < loaded->size(); ++index) {
+      const LoadedCertificate& certificate = (*loaded)[index];
+      const CertificateFacts& leaf = certificate.chain.leaf();
+      const auto refuse = [&](const std::string& why) {
+        round.error =
+            Error{ErrorKind::InvalidInput,
+                  "service " + service.name + ": refusing the certificate from " +
+                      describeSource(sources.at(index)) + " (" + leaf.subject + "): " + why +
+                      "; the deployed certificate and its records stay in place"};
+      };
+      if (now < leaf.not_before)
+        return refuse("not valid before " + formatInstant(leaf.not_before));
+      if (now > leaf.not_after) return refuse("expired at " + formatInstant(leaf.not_after));
+      for (const std::string& host : service.hosts)
+        if (!leaf.coversHost(host))
+          return refuse("it does not cover host " + host +
+                        " (its names: " + fmt::format("{}", fmt::join(leaf.dns_names, ", ")) + ")");
+      for (std::size_t earlier = 0; earlier < index; ++earlier)
+        if (sameKeyType((*loaded)[earlier].key, certificate.key))
+          return refuse("it has a " + certificate.key.description() +
+                        " key like the certificate from " + describeSource(sources.at(earlier)) +
+                        "; several certificates of one service must differ in key type");
+      for (const TlsaParameters& parameters : service.records) {
+        const auto computed = computeTlsaRecords(certificate.chain, parameters);
+        if (computed.empty())
+          return refuse("it gives no " + tlsaParametersNumbers(parameters) +
+                        " record (a trust-anchor record needs the issuer certificate in the "
+                        "chain)");
+        for (const TlsaRecord& record : computed)
+          if (std::find(records.begin(), records.end(), record) == records.end())
+            records.push_back(record);
+      }
     }
-    round.certificate = std::move(*loaded);
+    round.candidate.id = certificateId(*loaded);
+    round.candidate.records = std::move(records);
+    round.certificates = std::move(*loaded);
+  }
+
+  /// RSA vs ECDSA is what dual certificates are for; two ECDSA curves count as one type (a
+  /// server picks among them by signature algorithm, not by curve, and hooks name them ECDSA).
+  static bool sameKeyType(const PublicKeyFacts& a, const PublicKeyFacts& b) {
+    const auto family = [](KeyAlgorithm algorithm) {
+      switch (algorithm) {
+        case KeyAlgorithm::EcdsaP256:
+        case KeyAlgorithm::EcdsaP384:
+        case KeyAlgorithm::EcdsaP521:
+          return KeyAlgorithm::EcdsaP256;
+        default:
+          return algorithm;
+      }
+    };
+    return family(a.algorithm) == family(b.algorithm);
   }
 
   void discover(ServiceRound& round) {
@@ -574,12 +632,14 @@ class Runner {
       }
       if (const auto* deploy = std::get_if<Deploy>(&action)) {
         ServiceRound* round = findRound(services, deploy->service);
-        if (round == nullptr || !round->certificate || !round->certificate->private_key_pem ||
+        if (round == nullptr || round->certificates.empty() ||
+            std::ranges::any_of(round->certificates,
+                                [](const LoadedCertificate& c) { return !c.private_key_pem; }) ||
             round->candidate.id != deploy->candidate_id)
           return stop(report,
                       Error{ErrorKind::Internal,
                             "planned a deploy of an unknown candidate " + deploy->candidate_id});
-        const ports::DeployRequest request{*round->service, *round->certificate,
+        const ports::DeployRequest request{*round->service, round->certificates,
                                            deploy->candidate_id};
         if (auto deployed = ports_.deployer.deploy(request); !deployed)
           return stop(report, deployed.error().withContext(

@@ -88,6 +88,13 @@ struct OwnerObservation {
   std::vector<ports::AuthoritativeServer> servers;
   std::vector<ServerAnswer> answers;  // parallel to servers
   std::optional<ServerAnswer> update_target_answer;
+  bool queried = false;
+  // CNAME'd owners (docs/rollover.md): `owner` is then the CNAME's target, where records are
+  // published, and `aliases` the configured owners pointing at it.
+  std::vector<std::string> aliases;
+  seconds cname_ttl{0};
+  std::vector<std::string> cname_targets;  // per server answering with a CNAME at `owner`
+  std::uint32_t longest_cname_ttl = 0;
 };
 
 struct ServiceRound {
@@ -355,29 +362,28 @@ class Runner {
   }
 
   void discover(ServiceRound& round) {
+    for (const std::string& owner : round.owners)
+      if (auto prepared = prepareObservation(round, owner); !prepared) {
+        round.error = prepared.error().withContext("service " + round.service->name);
+        return;
+      }
+  }
+
+  /// The zone of `owner` and its servers, as an observation still to be queried.
+  Result<void> prepareObservation(ServiceRound& round, const std::string& owner) {
     const config::Service& service = *round.service;
     auto publisher = ports_.publishers.publisher(service.publisher);
-    if (!publisher) {
-      round.error = publisher.error();
-      return;
-    }
-    for (const std::string& owner : round.owners) {
-      auto zone = discoverZone(service.publisher, *publisher, owner);
-      if (!zone) {
-        round.error = zone.error().withContext("service " + service.name);
-        return;
-      }
-      auto servers = discoverServers(service.publisher, *publisher, zone->zone);
-      if (!servers) {
-        round.error = servers.error().withContext("service " + service.name);
-        return;
-      }
-      OwnerObservation& observation = round.observations[owner];
-      observation.owner = owner;
-      observation.zone = zone->zone;
-      observation.soa = SoaFacts{seconds(zone->soa.minimum), seconds(zone->soa.ttl)};
-      observation.servers = *servers;
-    }
+    if (!publisher) return fail(publisher.error());
+    auto zone = discoverZone(service.publisher, *publisher, owner);
+    if (!zone) return fail(zone.error());
+    auto servers = discoverServers(service.publisher, *publisher, zone->zone);
+    if (!servers) return fail(servers.error());
+    OwnerObservation& observation = round.observations[owner];
+    observation.owner = owner;
+    observation.zone = zone->zone;
+    observation.soa = SoaFacts{seconds(zone->soa.minimum), seconds(zone->soa.ttl)};
+    observation.servers = *servers;
+    return {};
   }
 
   Result<ports::ZoneApex> discoverZone(const std::string& publisher_name,
@@ -405,30 +411,112 @@ class Runner {
   }
 
   /// One batch for every owner x server of every service: a dead server costs one timeout.
+  /// Owners answered with a CNAME are then replaced by the CNAME's target, queried in a second
+  /// batch (docs/rollover.md "CNAME'd TLSA owners").
   void queryEveryServer(std::vector<ServiceRound>& services) {
+    queryPending(services);
+    for (ServiceRound& round : services)
+      if (!round.error) followCnames(round);
+    queryPending(services);
+    for (ServiceRound& round : services) {
+      if (round.error) continue;
+      for (const auto& [owner, observation] : round.observations)
+        if (!observation.aliases.empty() && !observation.cname_targets.empty()) {
+          round.error = Error{ErrorKind::Config,
+                              "service " + round.service->name + ": " + observation.aliases[0] +
+                                  " is a CNAME to " + owner +
+                                  ", which is a CNAME again; "
+                                  "daneguard follows one CNAME: point the alias at the owner "
+                                  "of the TLSA RRset"};
+          break;
+        }
+    }
+  }
+
+  void queryPending(std::vector<ServiceRound>& services) {
     std::vector<ports::DnsQuestion> questions;
     for (const ServiceRound& round : services) {
       if (round.error) continue;
       for (const auto& [owner, observation] : round.observations)
-        for (const ports::AuthoritativeServer& server : observation.servers)
-          questions.push_back(ports::DnsQuestion{server.address, owner, ports::DnsType::TLSA});
+        if (!observation.queried)
+          for (const ports::AuthoritativeServer& server : observation.servers)
+            questions.push_back(ports::DnsQuestion{server.address, owner, ports::DnsType::TLSA});
     }
+    if (questions.empty()) return;
     const auto answers = ports_.query.queryAll(questions);
     std::size_t next = 0;
     for (ServiceRound& round : services) {
       if (round.error) continue;
       auto publisher = ports_.publishers.publisher(round.service->publisher);
       for (auto& [owner, observation] : round.observations) {
+        if (observation.queried) continue;
+        observation.queried = true;
         for (const ports::AuthoritativeServer& server : observation.servers) {
           const Result<ports::DnsAnswer> missing =
               fail(ErrorKind::Internal, "no answer slot (adapter returned too few results)");
           const Result<ports::DnsAnswer>& result = next < answers.size() ? answers[next] : missing;
           ++next;
+          if (result && result->authoritative)
+            for (const ports::DnsRecord& cname : result->recordsOf(owner, ports::DnsType::CNAME)) {
+              observation.cname_targets.push_back(cname.rdata_text);
+              observation.longest_cname_ttl = std::max(observation.longest_cname_ttl, cname.ttl);
+            }
           observation.answers.push_back(toServerAnswer(server, owner, result));
           if (publisher && server.address == publisher->update_target)
             observation.update_target_answer = observation.answers.back();
         }
       }
+    }
+  }
+
+  /// Replaces each configured owner that every server answers with the same CNAME by an
+  /// observation of the CNAME's target. Servers that disagree (a CNAME being added or removed
+  /// right now) or fail stop the service for this round: where to publish is then unknown.
+  void followCnames(ServiceRound& round) {
+    std::vector<std::string> aliased;
+    for (const auto& [owner, observation] : round.observations)
+      if (!observation.cname_targets.empty()) aliased.push_back(owner);
+    for (const std::string& alias : aliased) {
+      const OwnerObservation seen = round.observations.at(alias);
+      const std::string& target = seen.cname_targets.front();
+      const bool agree = seen.cname_targets.size() == seen.servers.size() &&
+                         std::ranges::all_of(seen.cname_targets,
+                                             [&](const std::string& t) { return t == target; });
+      if (!agree) {
+        std::vector<std::string> views;
+        for (const ServerAnswer& answer : seen.answers)
+          views.push_back(answer.server.describe() + ": " +
+                          (answer.kind == AnswerKind::QueryFailed ? answer.failure
+                                                                  : "no CNAME or another one"));
+        round.error = Error{ErrorKind::Transient, "service " + round.service->name +
+                                                      ": not every server answers " + alias +
+                                                      " with the CNAME to " + target + " (" +
+                                                      fmt::format("{}", fmt::join(views, "; ")) +
+                                                      "); nothing is published until they agree"};
+        return;
+      }
+      round.observations.erase(alias);
+      if (!round.observations.contains(target)) {
+        if (auto prepared = prepareObservation(round, target); !prepared) {
+          round.error = prepared.error().withContext("service " + round.service->name +
+                                                     ": the target of the CNAME at " + alias);
+          return;
+        }
+      }
+      OwnerObservation& at_target = round.observations.at(target);
+      at_target.aliases.push_back(alias);
+      at_target.cname_ttl = std::max(at_target.cname_ttl, seconds(seen.longest_cname_ttl));
+      // The planner sees each place records live once, in configuration order.
+      for (std::string& owner : round.owners)
+        if (owner == alias) owner = target;
+      std::vector<std::string> unique;
+      for (const std::string& owner : round.owners)
+        if (std::ranges::find(unique, owner) == unique.end()) unique.push_back(owner);
+      round.owners = std::move(unique);
+      ports_.events.log(LogLevel::Debug, round.service->name,
+                        alias + " is a CNAME to " + target + " (TTL " +
+                            std::to_string(seen.longest_cname_ttl) +
+                            " s): records are published at the target");
     }
   }
 
@@ -479,6 +567,8 @@ class Runner {
         owner_state.owner = owner;
         owner_state.soa = observation.soa;
         owner_state.answers = observation.answers;
+        owner_state.aliases = observation.aliases;
+        owner_state.cname_ttl = observation.cname_ttl;
         if (const auto owned = stored->owned.find(owner); owned != stored->owned.end())
           owner_state.owned = owned->second;
         if (const auto history = stored->history.find(owner); history != stored->history.end())

@@ -52,20 +52,34 @@ class ScriptedDns final : public ports::DnsQuery,
   std::deque<Error> update_failures;  // next UPDATEs fail with these
   bool apply_failed_updates = false;  // the failure came after the server applied it
   std::vector<ports::UpdateRequest> updates;
+  // owner -> (target, TTL): answered as a CNAME (then the target's TLSA, as BIND does).
+  std::map<std::string, std::pair<std::string, std::uint32_t>> cnames;
+  bool secondary_lacks_cnames = false;
 
   Result<ports::DnsAnswer> query(const ports::DnsQuestion& question) override {
     const auto& zone = question.server == kPrimary ? primary : secondary;
     ports::DnsAnswer answer;
     answer.server = question.server;
     answer.authoritative = true;
-    const auto found = zone.find(question.name);
+    std::string name = question.name;
+    if (const auto alias = cnames.find(name);
+        alias != cnames.end() && !(secondary_lacks_cnames && question.server == kSecondary)) {
+      ports::DnsRecord cname;
+      cname.owner = name;
+      cname.type = ports::DnsType::CNAME;
+      cname.ttl = alias->second.second;
+      cname.rdata_text = alias->second.first;
+      answer.answer.push_back(cname);
+      name = alias->second.first;
+    }
+    const auto found = zone.find(name);
     if (found == zone.end() || found->second.records.empty()) {
       answer.rcode = ports::DnsRcode::NxDomain;
       return answer;
     }
     for (const TlsaRecord& record : found->second.records) {
       ports::DnsRecord rr;
-      rr.owner = question.name;
+      rr.owner = name;
       rr.type = ports::DnsType::TLSA;
       rr.ttl = found->second.ttl;
       rr.rdata = {static_cast<std::uint8_t>(record.parameters.usage),
@@ -785,6 +799,105 @@ TEST(RolloverRunner, TwoCertificatesWithTheSameKeyTypeAreRefused) {
   EXPECT_NE(report.failure->message.find("PEM bundle /ecdsa.pem"), std::string::npos)
       << report.failure->message;
   EXPECT_NE(report.failure->message.find("must differ in key type"), std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+}
+
+// ---- CNAME'd TLSA owners ---------------------------------------------------------------------
+
+const std::string kSharedOwner = "_dane.example.test.";
+
+TEST(RolloverRunner, CnamedOwnerIsPublishedAtTheTargetAndTheCnameTtlIsWaitedFor) {
+  Harness h;
+  TestCa ca;
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  const auto key_a = newKey();
+  const std::string bundle_a = ca.bundle(key_a, {"mail.example.test"});
+  const TlsaRecord record_a = record311(bundle_a);
+  h.certificates.pem = bundle_a;
+
+  auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 1u);
+  ASSERT_EQ(h.dns.updates[0].additions.size(), 1u);
+  EXPECT_EQ(h.dns.updates[0].additions[0].owner, kSharedOwner);
+  EXPECT_FALSE(h.dns.primary.contains(kOwner)) << "nothing may be added next to a CNAME";
+  // Negative TTL 300 s + CNAME TTL 300 s, x 2, + 60 s margin, + the observing second.
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, kStart + 1s + 2 * (300s + 300s) + 60s);
+  h.clock.time = *report.next_due - 1s;
+  h.run();
+  EXPECT_TRUE(h.deployer.deployed.empty());
+  h.clock.time = kStart + 1261s;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.deployer.deployed.size(), 1u);
+
+  // Renewal with a new key: published at the target, wait (3600 + 300) x 2 + 60, retire there.
+  const auto key_b = newKey();
+  const std::string bundle_b = ca.bundle(key_b, {"mail.example.test"});
+  const TlsaRecord record_b = record311(bundle_b);
+  h.certificates.pem = bundle_b;
+  const sys_seconds renewal = h.clock.time;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 2u);
+  EXPECT_EQ(h.dns.updates[1].additions.at(0).owner, kSharedOwner);
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, renewal + 1s + 2 * (3600s + 300s) + 60s);
+  h.clock.time = *report.next_due;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.deployer.deployed.size(), 2u);
+  ASSERT_EQ(h.dns.updates.size(), 3u);
+  ASSERT_EQ(h.dns.updates[2].deletions.size(), 1u);
+  EXPECT_EQ(h.dns.updates[2].deletions[0].owner, kSharedOwner);
+  EXPECT_EQ(h.dns.updates[2].deletions[0].record, record_a);
+  EXPECT_EQ(h.dns.primary[kSharedOwner].records, std::vector<TlsaRecord>{record_b});
+  EXPECT_EQ(h.store.loadService("mail")->owned.at(kSharedOwner), std::vector<TlsaRecord>{record_b});
+}
+
+TEST(RolloverRunner, ServersDisagreeingAboutACnameStopTheServiceUntilTheyAgree) {
+  Harness h;
+  TestCa ca;
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  h.dns.secondary_lacks_cnames = true;
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_EQ(report.failure->kind, ErrorKind::Transient);
+  EXPECT_NE(report.failure->message.find("not every server answers " + kOwner +
+                                         " with the CNAME to " + kSharedOwner),
+            std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+}
+
+TEST(RolloverRunner, TwoOwnersAliasingOneRrsetArePlannedOnceWithTheLongerCnameTtl) {
+  Harness h;
+  TestCa ca;
+  h.config.services[0].hosts = {"mail.example.test", "mx2.example.test"};
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  h.dns.cnames["_25._tcp.mx2.example.test."] = {kSharedOwner, 900};
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test", "mx2.example.test"});
+  const auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 1u);
+  ASSERT_EQ(h.dns.updates[0].additions.size(), 1u) << "one record at the one shared owner";
+  EXPECT_EQ(h.dns.updates[0].additions[0].owner, kSharedOwner);
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, kStart + 1s + 2 * (300s + 900s) + 60s);
+}
+
+TEST(RolloverRunner, ACnameToACnameIsRefusedWithAnExplanation) {
+  Harness h;
+  TestCa ca;
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  h.dns.cnames[kSharedOwner] = {"_other.example.test.", 300};
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_NE(report.failure->message.find("which is a CNAME again"), std::string::npos)
       << report.failure->message;
   EXPECT_TRUE(h.dns.updates.empty());
 }

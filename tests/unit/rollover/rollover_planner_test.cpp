@@ -436,6 +436,42 @@ TEST(RolloverPlanner, DualCertificateRenewalOfOneKeyWaitsAndRetiresOnlyThatKeysO
   EXPECT_EQ(retired[0].records, std::vector<TlsaRecord>{kOld});
 }
 
+// An owner that is a CNAME to a shared RRset: records are planned at the target (OwnerState
+// owner) and the cache window adds the CNAME's TTL to the RRset's.
+TEST(RolloverPlanner, CnameTtlIsAddedToTheCacheWindowAtTheTarget) {
+  const std::string target = "_dane.example.test.";
+  RolloverInput input = renewal({kOld});
+  OwnerState& state = input.services[0].owners[0];
+  state.owner = target;
+  state.aliases = {kOwner};
+  state.cname_ttl = 600s;
+  RolloverPlan plan = planRollover(input);
+  const auto published = actionsOf<PublishRecords>(plan);
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].owner, target);
+  recordFacts(input, plan);
+  serveEverywhere(input, {kOld, kNew}, 3600s);
+  const Instant due = cacheWindowEnd(input);
+  EXPECT_EQ(due, kStart + kObservingSecond + 2 * (3600s + 600s) + 60s);
+  EXPECT_TRUE(hasReasonContaining(
+      planRollover(input).services[0],
+      "old RRset TTL 3600 s + CNAME TTL (" + kOwner + ") 600 s = 4200 s x 2 + 60 s margin"));
+  input.now = due - 1s;
+  EXPECT_TRUE(actionsOf<Deploy>(planRollover(input)).empty());
+  input.now = due;
+  EXPECT_EQ(actionsOf<Deploy>(planRollover(input)).size(), 1u);
+}
+
+TEST(RolloverPlanner, WithoutACnameTheWindowIsUnchanged) {
+  RolloverInput input = renewal({kOld});
+  input.services[0].owners[0].aliases = {};
+  input.services[0].owners[0].cname_ttl = 0s;
+  recordFacts(input, planRollover(input));
+  serveEverywhere(input, {kOld, kNew}, 3600s);
+  EXPECT_EQ(cacheWindowEnd(input), kStart + kObservingSecond + 2 * 3600s + 60s);
+  EXPECT_FALSE(hasReasonContaining(planRollover(input).services[0], "CNAME"));
+}
+
 TEST(RolloverPlanner, FormatsInstantsAsUtcIso8601) {
   EXPECT_EQ(formatInstant(sys_days{2026y / 11 / 26} + 3h), "2026-11-26T03:00:00Z");
   EXPECT_EQ(formatInstant(sys_days{2024y / 2 / 29} + 23h + 59min + 59s), "2024-02-29T23:59:59Z");

@@ -263,7 +263,7 @@ class Runner {
     return owners;
   }
 
-  /// Every certificate of the service, with their private keys.
+  /// Every certificate of the service, primary first; private keys read only as `key` says.
   Result<std::vector<LoadedCertificate>> loadAll(const config::Service& service,
                                                  ports::CertificateLoader::PrivateKeyUse key) {
     std::vector<LoadedCertificate> loaded;

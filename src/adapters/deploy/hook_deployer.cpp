@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <variant>
 #include <vector>
 
@@ -40,10 +41,11 @@ Result<void> HookDeployer::deploy(const ports::DeployRequest& request) {
   }
   // One staging directory per certificate; all are removed when `staged` goes out of scope.
   std::vector<StagedCertificate> staged;
+  std::vector<std::string_view> tags;
   std::string key_types;
   for (const LoadedCertificate& certificate : request.certificates) {
     const std::string_view tag = hookKeyTypeTag(certificate.key.algorithm);
-    if (key_types.find(tag) != std::string::npos) {
+    if (std::find(tags.begin(), tags.end(), tag) != tags.end()) {
       return fail(ErrorKind::InvalidInput,
                   fmt::format("service '{}': two certificates with {} keys; the hook tells "
                               "certificates apart by key type",
@@ -53,6 +55,7 @@ Result<void> HookDeployer::deploy(const ports::DeployRequest& request) {
                                         request.service.hosts);
     if (!one) return fail(std::move(one.error()));
     staged.push_back(std::move(*one));
+    tags.push_back(tag);
     key_types += key_types.empty() ? std::string(tag) : " " + std::string(tag);
   }
 

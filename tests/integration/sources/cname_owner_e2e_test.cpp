@@ -187,6 +187,12 @@ TEST(CnameOwnerE2e, PublishesAtTheTargetWaitsForBothTtlsAndRetiresThere) {
   EXPECT_NE(run.out.find("published 3 1 1 " + a.shortData() + "... at " + kTarget),
             std::string::npos)
       << both(run);
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        return everyServer(world,
+                           [&](std::size_t i) { return tlsaAt(world, i, kTarget).size() == 1; });
+      },
+      10s));
   const CommandResult plan = world.daneguard("plan", {});
   EXPECT_NE(plan.out.find("+ CNAME TTL (" + kAlias + ") 4 s"), std::string::npos) << both(plan);
   run = world.daneguard("run", {"--wait"});

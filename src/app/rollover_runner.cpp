@@ -38,6 +38,17 @@ std::string certificateId(const CertificateChain& chain) {
   return toHex(sha256(chain.leaf().der));
 }
 
+std::string certificateId(std::span<const LoadedCertificate> certificates) {
+  if (certificates.size() == 1) return certificateId(certificates.front().chain);
+  std::vector<std::string> leaf_ids;
+  for (const LoadedCertificate& certificate : certificates)
+    leaf_ids.push_back(certificateId(certificate.chain));
+  std::ranges::sort(leaf_ids);  // the order of the sources in the file does not matter
+  const std::string joined = fmt::format("{}", fmt::join(leaf_ids, "\n"));
+  return toHex(
+      sha256(ByteView(reinterpret_cast<const std::uint8_t*>(joined.data()), joined.size())));
+}
+
 std::string shortId(std::string_view id) {
   return std::string(id.substr(0, std::min<std::size_t>(id.size(), 16)));
 }
@@ -77,12 +88,19 @@ struct OwnerObservation {
   std::vector<ports::AuthoritativeServer> servers;
   std::vector<ServerAnswer> answers;  // parallel to servers
   std::optional<ServerAnswer> update_target_answer;
+  bool queried = false;
+  // CNAME'd owners (docs/rollover.md): `owner` is then the CNAME's target, where records are
+  // published, and `aliases` the configured owners pointing at it.
+  std::vector<std::string> aliases;
+  seconds cname_ttl{0};
+  std::vector<std::string> cname_targets;  // per server answering with a CNAME at `owner`
+  std::uint32_t longest_cname_ttl = 0;
 };
 
 struct ServiceRound {
   const config::Service* service = nullptr;
   std::vector<std::string> owners;
-  std::optional<LoadedCertificate> certificate;
+  std::vector<LoadedCertificate> certificates;  // every source of the service, primary first
   CertificateRecords candidate;
   std::map<std::string, OwnerObservation, std::less<>> observations;
   std::optional<Error> error;  // the service is skipped this round
@@ -245,81 +263,127 @@ class Runner {
     return owners;
   }
 
-  /// The candidate's certificates; its private key is read and checked against the leaf only
-  /// when it differs from what is deployed (a rollover may publish or deploy it). In the steady
-  /// state nothing reads any key, which is most of the cost of a run over many services.
-  Result<LoadedCertificate> loadCertificate(const config::Service& service) {
+  /// Every certificate of the service, primary first; private keys read only as `key` says.
+  Result<std::vector<LoadedCertificate>> loadAll(const config::Service& service,
+                                                 ports::CertificateLoader::PrivateKeyUse key) {
+    std::vector<LoadedCertificate> loaded;
+    for (const config::CertificateSource& source : service.certificateSources()) {
+      auto one = ports_.certificates.load(source, key);
+      if (!one)
+        return fail(one.error().withContext("service " + service.name +
+                                            ": cannot use the certificate from " +
+                                            describeSource(source) +
+                                            " (the deployed certificate and its records stay "
+                                            "in place)"));
+      loaded.push_back(std::move(*one));
+    }
+    return loaded;
+  }
+
+  /// The candidate's certificates; their private keys are read and checked against the leaves
+  /// only when they differ from what is deployed (a rollover may publish or deploy them). In the
+  /// steady state nothing reads any key, which is most of the cost of a run over many services.
+  Result<std::vector<LoadedCertificate>> loadCertificates(const config::Service& service) {
     using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
     // plan and status open the state only after DNS answered (an unreachable server must not
     // create a state directory), so they always check the key.
-    if (options_.mode == RunMode::DryRun)
-      return ports_.certificates.load(service.certificate, PrivateKeyUse::LoadAndCheck);
-    auto observed = ports_.certificates.load(service.certificate, PrivateKeyUse::Skip);
+    if (options_.mode == RunMode::DryRun) return loadAll(service, PrivateKeyUse::LoadAndCheck);
+    auto observed = loadAll(service, PrivateKeyUse::Skip);
     if (!observed) return observed;
     auto stored = storedService(service.name);
-    if (stored && stored->deployed.id == certificateId(observed->chain)) return observed;
-    return ports_.certificates.load(service.certificate, PrivateKeyUse::LoadAndCheck);
+    if (stored && stored->deployed.id == certificateId(*observed)) return observed;
+    return loadAll(service, PrivateKeyUse::LoadAndCheck);
   }
 
+  /// Refuses a candidate that must not be published or deployed: not valid now, not covering
+  /// every host name, two certificates of one key type, or giving no record for a configured
+  /// parameter set. The loader already refused keys not matching and chains not linking.
   void loadCandidate(ServiceRound& round, sys_seconds now) {
     const config::Service& service = *round.service;
-    const std::string source = describeSource(service.certificate);
-    auto loaded = loadCertificate(service);
+    auto loaded = loadCertificates(service);
     if (!loaded) {
       round.error = loaded.error();
       return;
     }
-    const CertificateFacts& leaf = loaded->chain.leaf();
-    const auto refuse = [&](const std::string& why) {
-      round.error = Error{ErrorKind::InvalidInput,
-                          "service " + service.name + ": refusing the certificate from " + source +
-                              " (" + leaf.subject + "): " + why +
-                              "; the deployed certificate and its records stay in place"};
-    };
-    if (now < leaf.not_before) return refuse("not valid before " + formatInstant(leaf.not_before));
-    if (now > leaf.not_after) return refuse("expired at " + formatInstant(leaf.not_after));
-    for (const std::string& host : service.hosts)
-      if (!leaf.coversHost(host))
-        return refuse("it does not cover host " + host +
-                      " (its names: " + fmt::format("{}", fmt::join(leaf.dns_names, ", ")) + ")");
-    round.candidate.id = certificateId(loaded->chain);
-    for (const TlsaParameters& parameters : service.records) {
-      const auto records = computeTlsaRecords(loaded->chain, parameters);
-      if (records.empty())
-        return refuse("it gives no " + tlsaParametersNumbers(parameters) +
-                      " record (a trust-anchor record needs the issuer certificate in the chain)");
-      for (const TlsaRecord& record : records)
-        if (std::find(round.candidate.records.begin(), round.candidate.records.end(), record) ==
-            round.candidate.records.end())
-          round.candidate.records.push_back(record);
+    const std::vector<config::CertificateSource> sources = service.certificateSources();
+    std::vector<TlsaRecord> records;
+    for (std::size_t index = 0; index < loaded->size(); ++index) {
+      const LoadedCertificate& certificate = (*loaded)[index];
+      const CertificateFacts& leaf = certificate.chain.leaf();
+      const auto refuse = [&](const std::string& why) {
+        round.error =
+            Error{ErrorKind::InvalidInput,
+                  "service " + service.name + ": refusing the certificate from " +
+                      describeSource(sources.at(index)) + " (" + leaf.subject + "): " + why +
+                      "; the deployed certificate and its records stay in place"};
+      };
+      if (now < leaf.not_before)
+        return refuse("not valid before " + formatInstant(leaf.not_before));
+      if (now > leaf.not_after) return refuse("expired at " + formatInstant(leaf.not_after));
+      for (const std::string& host : service.hosts)
+        if (!leaf.coversHost(host))
+          return refuse("it does not cover host " + host +
+                        " (its names: " + fmt::format("{}", fmt::join(leaf.dns_names, ", ")) + ")");
+      for (std::size_t earlier = 0; earlier < index; ++earlier)
+        if (sameKeyType((*loaded)[earlier].key, certificate.key))
+          return refuse("it has a " + certificate.key.description() +
+                        " key like the certificate from " + describeSource(sources.at(earlier)) +
+                        "; several certificates of one service must differ in key type");
+      for (const TlsaParameters& parameters : service.records) {
+        const auto computed = computeTlsaRecords(certificate.chain, parameters);
+        if (computed.empty())
+          return refuse("it gives no " + tlsaParametersNumbers(parameters) +
+                        " record (a trust-anchor record needs the issuer certificate in the "
+                        "chain)");
+        for (const TlsaRecord& record : computed)
+          if (std::find(records.begin(), records.end(), record) == records.end())
+            records.push_back(record);
+      }
     }
-    round.certificate = std::move(*loaded);
+    round.candidate.id = certificateId(*loaded);
+    round.candidate.records = std::move(records);
+    round.certificates = std::move(*loaded);
+  }
+
+  /// RSA vs ECDSA is what dual certificates are for; two ECDSA curves count as one type (a
+  /// server picks among them by signature algorithm, not by curve, and hooks name them ECDSA).
+  static bool sameKeyType(const PublicKeyFacts& a, const PublicKeyFacts& b) {
+    const auto family = [](KeyAlgorithm algorithm) {
+      switch (algorithm) {
+        case KeyAlgorithm::EcdsaP256:
+        case KeyAlgorithm::EcdsaP384:
+        case KeyAlgorithm::EcdsaP521:
+          return KeyAlgorithm::EcdsaP256;
+        default:
+          return algorithm;
+      }
+    };
+    return family(a.algorithm) == family(b.algorithm);
   }
 
   void discover(ServiceRound& round) {
+    for (const std::string& owner : round.owners)
+      if (auto prepared = prepareObservation(round, owner); !prepared) {
+        round.error = prepared.error().withContext("service " + round.service->name);
+        return;
+      }
+  }
+
+  /// The zone of `owner` and its servers, as an observation still to be queried.
+  Result<void> prepareObservation(ServiceRound& round, const std::string& owner) {
     const config::Service& service = *round.service;
     auto publisher = ports_.publishers.publisher(service.publisher);
-    if (!publisher) {
-      round.error = publisher.error();
-      return;
-    }
-    for (const std::string& owner : round.owners) {
-      auto zone = discoverZone(service.publisher, *publisher, owner);
-      if (!zone) {
-        round.error = zone.error().withContext("service " + service.name);
-        return;
-      }
-      auto servers = discoverServers(service.publisher, *publisher, zone->zone);
-      if (!servers) {
-        round.error = servers.error().withContext("service " + service.name);
-        return;
-      }
-      OwnerObservation& observation = round.observations[owner];
-      observation.owner = owner;
-      observation.zone = zone->zone;
-      observation.soa = SoaFacts{seconds(zone->soa.minimum), seconds(zone->soa.ttl)};
-      observation.servers = *servers;
-    }
+    if (!publisher) return fail(publisher.error());
+    auto zone = discoverZone(service.publisher, *publisher, owner);
+    if (!zone) return fail(zone.error());
+    auto servers = discoverServers(service.publisher, *publisher, zone->zone);
+    if (!servers) return fail(servers.error());
+    OwnerObservation& observation = round.observations[owner];
+    observation.owner = owner;
+    observation.zone = zone->zone;
+    observation.soa = SoaFacts{seconds(zone->soa.minimum), seconds(zone->soa.ttl)};
+    observation.servers = *servers;
+    return {};
   }
 
   Result<ports::ZoneApex> discoverZone(const std::string& publisher_name,
@@ -347,30 +411,112 @@ class Runner {
   }
 
   /// One batch for every owner x server of every service: a dead server costs one timeout.
+  /// Owners answered with a CNAME are then replaced by the CNAME's target, queried in a second
+  /// batch (docs/rollover.md "CNAME'd TLSA owners").
   void queryEveryServer(std::vector<ServiceRound>& services) {
+    queryPending(services);
+    for (ServiceRound& round : services)
+      if (!round.error) followCnames(round);
+    queryPending(services);
+    for (ServiceRound& round : services) {
+      if (round.error) continue;
+      for (const auto& [owner, observation] : round.observations)
+        if (!observation.aliases.empty() && !observation.cname_targets.empty()) {
+          round.error = Error{ErrorKind::Config,
+                              "service " + round.service->name + ": " + observation.aliases[0] +
+                                  " is a CNAME to " + owner +
+                                  ", which is a CNAME again; "
+                                  "daneguard follows one CNAME: point the alias at the owner "
+                                  "of the TLSA RRset"};
+          break;
+        }
+    }
+  }
+
+  void queryPending(std::vector<ServiceRound>& services) {
     std::vector<ports::DnsQuestion> questions;
     for (const ServiceRound& round : services) {
       if (round.error) continue;
       for (const auto& [owner, observation] : round.observations)
-        for (const ports::AuthoritativeServer& server : observation.servers)
-          questions.push_back(ports::DnsQuestion{server.address, owner, ports::DnsType::TLSA});
+        if (!observation.queried)
+          for (const ports::AuthoritativeServer& server : observation.servers)
+            questions.push_back(ports::DnsQuestion{server.address, owner, ports::DnsType::TLSA});
     }
+    if (questions.empty()) return;
     const auto answers = ports_.query.queryAll(questions);
     std::size_t next = 0;
     for (ServiceRound& round : services) {
       if (round.error) continue;
       auto publisher = ports_.publishers.publisher(round.service->publisher);
       for (auto& [owner, observation] : round.observations) {
+        if (observation.queried) continue;
+        observation.queried = true;
         for (const ports::AuthoritativeServer& server : observation.servers) {
           const Result<ports::DnsAnswer> missing =
               fail(ErrorKind::Internal, "no answer slot (adapter returned too few results)");
           const Result<ports::DnsAnswer>& result = next < answers.size() ? answers[next] : missing;
           ++next;
+          if (result && result->authoritative)
+            for (const ports::DnsRecord& cname : result->recordsOf(owner, ports::DnsType::CNAME)) {
+              observation.cname_targets.push_back(cname.rdata_text);
+              observation.longest_cname_ttl = std::max(observation.longest_cname_ttl, cname.ttl);
+            }
           observation.answers.push_back(toServerAnswer(server, owner, result));
           if (publisher && server.address == publisher->update_target)
             observation.update_target_answer = observation.answers.back();
         }
       }
+    }
+  }
+
+  /// Replaces each configured owner that every server answers with the same CNAME by an
+  /// observation of the CNAME's target. Servers that disagree (a CNAME being added or removed
+  /// right now) or fail stop the service for this round: where to publish is then unknown.
+  void followCnames(ServiceRound& round) {
+    std::vector<std::string> aliased;
+    for (const auto& [owner, observation] : round.observations)
+      if (!observation.cname_targets.empty()) aliased.push_back(owner);
+    for (const std::string& alias : aliased) {
+      const OwnerObservation seen = round.observations.at(alias);
+      const std::string& target = seen.cname_targets.front();
+      const bool agree = seen.cname_targets.size() == seen.servers.size() &&
+                         std::ranges::all_of(seen.cname_targets,
+                                             [&](const std::string& t) { return t == target; });
+      if (!agree) {
+        std::vector<std::string> views;
+        for (const ServerAnswer& answer : seen.answers)
+          views.push_back(answer.server.describe() + ": " +
+                          (answer.kind == AnswerKind::QueryFailed ? answer.failure
+                                                                  : "no CNAME or another one"));
+        round.error = Error{ErrorKind::Transient, "service " + round.service->name +
+                                                      ": not every server answers " + alias +
+                                                      " with the CNAME to " + target + " (" +
+                                                      fmt::format("{}", fmt::join(views, "; ")) +
+                                                      "); nothing is published until they agree"};
+        return;
+      }
+      round.observations.erase(alias);
+      if (!round.observations.contains(target)) {
+        if (auto prepared = prepareObservation(round, target); !prepared) {
+          round.error = prepared.error().withContext("service " + round.service->name +
+                                                     ": the target of the CNAME at " + alias);
+          return;
+        }
+      }
+      OwnerObservation& at_target = round.observations.at(target);
+      at_target.aliases.push_back(alias);
+      at_target.cname_ttl = std::max(at_target.cname_ttl, seconds(seen.longest_cname_ttl));
+      // The planner sees each place records live once, in configuration order.
+      for (std::string& owner : round.owners)
+        if (owner == alias) owner = target;
+      std::vector<std::string> unique;
+      for (const std::string& owner : round.owners)
+        if (std::ranges::find(unique, owner) == unique.end()) unique.push_back(owner);
+      round.owners = std::move(unique);
+      ports_.events.log(LogLevel::Debug, round.service->name,
+                        alias + " is a CNAME to " + target + " (TTL " +
+                            std::to_string(seen.longest_cname_ttl) +
+                            " s): records are published at the target");
     }
   }
 
@@ -421,6 +567,8 @@ class Runner {
         owner_state.owner = owner;
         owner_state.soa = observation.soa;
         owner_state.answers = observation.answers;
+        owner_state.aliases = observation.aliases;
+        owner_state.cname_ttl = observation.cname_ttl;
         if (const auto owned = stored->owned.find(owner); owned != stored->owned.end())
           owner_state.owned = owned->second;
         if (const auto history = stored->history.find(owner); history != stored->history.end())
@@ -574,12 +722,14 @@ class Runner {
       }
       if (const auto* deploy = std::get_if<Deploy>(&action)) {
         ServiceRound* round = findRound(services, deploy->service);
-        if (round == nullptr || !round->certificate || !round->certificate->private_key_pem ||
+        if (round == nullptr || round->certificates.empty() ||
+            std::ranges::any_of(round->certificates,
+                                [](const LoadedCertificate& c) { return !c.private_key_pem; }) ||
             round->candidate.id != deploy->candidate_id)
           return stop(report,
                       Error{ErrorKind::Internal,
                             "planned a deploy of an unknown candidate " + deploy->candidate_id});
-        const ports::DeployRequest request{*round->service, *round->certificate,
+        const ports::DeployRequest request{*round->service, round->certificates,
                                            deploy->candidate_id};
         if (auto deployed = ports_.deployer.deploy(request); !deployed)
           return stop(report, deployed.error().withContext(

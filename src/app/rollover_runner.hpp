@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,11 @@ Result<RunReport> runRollover(const config::Config& config, RunnerPorts& ports,
 
 /// Lower-case hex SHA-256 of the leaf DER: how certificates are identified in state and output.
 std::string certificateId(const CertificateChain& chain);
+
+/// The id of a service's certificates: certificateId of the leaf for one; for several (dual
+/// RSA + ECDSA) the lower-case hex SHA-256 of their leaf ids, sorted and joined by newlines, so
+/// that a change of any one of them is a new candidate.
+std::string certificateId(std::span<const LoadedCertificate> certificates);
 
 /// "a2c0f1e2d3c4b5a6": the first 16 hex digits, for one-line output.
 std::string shortId(std::string_view id);

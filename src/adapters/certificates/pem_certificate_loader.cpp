@@ -2,44 +2,35 @@
 #include "adapters/certificates/pem_certificate_loader.hpp"
 
 #include <filesystem>
-#include <system_error>
 #include <type_traits>
 #include <variant>
 
+#include "adapters/certificates/certbot_lineage.hpp"
 #include "adapters/openssl/pem_bundle.hpp"
 
 namespace daneguard::adapters::certificates {
 namespace {
 
-namespace fs = std::filesystem;
-
-Result<fs::path> resolveLink(const fs::path& path) {
-  std::error_code error;
-  fs::path resolved = fs::canonical(path, error);
-  if (error) {
-    const ErrorKind kind =
-        error == std::errc::permission_denied ? ErrorKind::Permission : ErrorKind::NotFound;
-    return fail(kind, path.string() + ": " + error.message());
-  }
-  return resolved;
-}
-
 using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
 
 Result<LoadedCertificate> loadCertbot(const config::CertbotLineageSource& source,
                                       PrivateKeyUse key_use) {
-  const fs::path live = fs::path(source.config_dir) / "live" / source.lineage;
-  auto fullchain = resolveLink(live / "fullchain.pem");
-  if (!fullchain)
-    return fail(fullchain.error().withContext("certbot lineage '" + source.lineage + "'"));
+  auto resolved = resolveCertbotLineage(source);
+  if (!resolved) return fail(std::move(resolved.error()));
   openssl::CertificateFiles files;
-  files.certificate = *fullchain;
-  if (key_use == PrivateKeyUse::LoadAndCheck) {
-    auto key = resolveLink(live / "privkey.pem");
-    if (!key) return fail(key.error().withContext("certbot lineage '" + source.lineage + "'"));
-    files.private_key = *key;
+  files.certificate = resolved->fullchain;
+  if (key_use == PrivateKeyUse::LoadAndCheck) files.private_key = resolved->private_key;
+  auto loaded = openssl::loadCertificateFiles(files);
+  if (!loaded) {
+    // The loader names the absolute archive path; say which lineage and version that is.
+    const std::string version =
+        key_use == PrivateKeyUse::LoadAndCheck
+            ? resolved->fullchain_label + " with " + resolved->private_key_label
+            : resolved->fullchain_label;
+    return fail(std::move(loaded.error())
+                    .withContext("certbot lineage '" + source.lineage + "' (" + version + ")"));
   }
-  return openssl::loadCertificateFiles(files);
+  return loaded;
 }
 
 }  // namespace

@@ -1049,10 +1049,50 @@ bool Decoder::servicePublisher(TableReader& reader, config::Service& service) {
   return false;
 }
 
+/// `[services.certificate]` (one table) or `[[services.certificate]]` (an array of tables, for
+/// dual RSA + ECDSA certificates served side by side; the first is the primary).
 bool Decoder::serviceCertificate(TableReader& reader, config::Service& service) {
+  const toml::node* node = reader.find("certificate", true);
+  if (node == nullptr) return false;
+  const std::string path = reader.pathOf("certificate");
+  if (const toml::array* sources = node->as_array()) {
+    constexpr std::size_t kMaxCertificates = 4;  // RSA, ECDSA and room for a transition
+    if (sources->empty() || sources->size() > kMaxCertificates) {
+      reader.error("certificate", fmt::format("expected 1 to {} certificate source tables, got {}",
+                                              kMaxCertificates, sources->size()));
+      return false;
+    }
+    bool ok = true;
+    std::vector<config::CertificateSource> decoded;
+    for (std::size_t i = 0; i < sources->size(); ++i) {
+      const std::string element_path = fmt::format("{}[{}]", path, i);
+      const toml::table* table = expectTable((*sources)[i], element_path, diagnostics_);
+      if (table == nullptr) {
+        ok = false;
+        continue;
+      }
+      auto source = certificate(*table, element_path);
+      if (!source) {
+        ok = false;
+        continue;
+      }
+      if (std::find(decoded.begin(), decoded.end(), *source) != decoded.end()) {
+        diagnostics_.add(
+            positionOf((*sources)[i].source()),
+            fmt::format("{}: the same certificate source is listed twice", element_path));
+        ok = false;
+        continue;
+      }
+      decoded.push_back(std::move(*source));
+    }
+    if (!ok) return false;
+    service.certificate = decoded.front();
+    service.additional_certificates.assign(decoded.begin() + 1, decoded.end());
+    return true;
+  }
   const toml::table* source = reader.table("certificate", true);
   if (source == nullptr) return false;
-  auto decoded = certificate(*source, reader.pathOf("certificate"));
+  auto decoded = certificate(*source, path);
   if (!decoded) return false;
   service.certificate = *decoded;
   return true;

@@ -2,11 +2,31 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <variant>
+#include <vector>
 
 #include "adapters/deploy/hook_staging.hpp"
 
 namespace daneguard::adapters::deploy {
+
+std::string_view hookKeyTypeTag(KeyAlgorithm algorithm) {
+  switch (algorithm) {
+    case KeyAlgorithm::Rsa:
+      return "RSA";
+    case KeyAlgorithm::EcdsaP256:
+    case KeyAlgorithm::EcdsaP384:
+    case KeyAlgorithm::EcdsaP521:
+      return "ECDSA";
+    case KeyAlgorithm::Ed25519:
+      return "ED25519";
+    case KeyAlgorithm::Ed448:
+      return "ED448";
+    case KeyAlgorithm::Other:
+      break;
+  }
+  return "OTHER";
+}
 
 Result<void> HookDeployer::deploy(const ports::DeployRequest& request) {
   const auto* hook = std::get_if<config::HookDeploy>(&request.service.deploy);
@@ -15,17 +35,51 @@ Result<void> HookDeployer::deploy(const ports::DeployRequest& request) {
                 fmt::format("service '{}': only deploy type \"hook\" is supported so far",
                             request.service.name));
   }
-  auto staged = StagedCertificate::stage(request.certificate, state_directory_,
-                                         request.service.name, request.service.hosts);
-  if (!staged) return fail(std::move(staged.error()));
+  if (request.certificates.empty()) {
+    return fail(ErrorKind::Internal, fmt::format("service '{}': a deploy without any certificate",
+                                                 request.service.name));
+  }
+  // One staging directory per certificate; all are removed when `staged` goes out of scope.
+  std::vector<StagedCertificate> staged;
+  std::vector<std::string_view> tags;
+  std::string key_types;
+  for (const LoadedCertificate& certificate : request.certificates) {
+    const std::string_view tag = hookKeyTypeTag(certificate.key.algorithm);
+    if (std::find(tags.begin(), tags.end(), tag) != tags.end()) {
+      return fail(ErrorKind::InvalidInput,
+                  fmt::format("service '{}': two certificates with {} keys; the hook tells "
+                              "certificates apart by key type",
+                              request.service.name, tag));
+    }
+    auto one = StagedCertificate::stage(certificate, state_directory_, request.service.name,
+                                        request.service.hosts);
+    if (!one) return fail(std::move(one.error()));
+    staged.push_back(std::move(*one));
+    tags.push_back(tag);
+    key_types += key_types.empty() ? std::string(tag) : " " + std::string(tag);
+  }
 
   ports::HookInvocation invocation;
   invocation.label = fmt::format("deploy hook for service '{}'", request.service.name);
   invocation.argv = hook->command;
-  invocation.environment = staged->hookEnvironment();
+  // The unsuffixed (and DaneBot) variables describe the primary certificate, as before.
+  invocation.environment = staged.front().hookEnvironment();
+  for (std::size_t i = 0; i < staged.size(); ++i) {
+    const std::string tag(hookKeyTypeTag(request.certificates[i].key.algorithm));
+    const StagedCertificate& files = staged[i];
+    invocation.environment.push_back(
+        ports::HookVariable::plain("DANEGUARD_CERT_FILE_" + tag, files.certificateFile().string()));
+    invocation.environment.push_back(
+        ports::HookVariable::plain("DANEGUARD_KEY_FILE_" + tag, files.keyFile().string()));
+    invocation.environment.push_back(
+        ports::HookVariable::plain("DANEGUARD_CHAIN_FILE_" + tag, files.chainFile().string()));
+    invocation.environment.push_back(ports::HookVariable::plain("DANEGUARD_FULLCHAIN_FILE_" + tag,
+                                                                files.fullchainFile().string()));
+  }
+  invocation.environment.push_back(ports::HookVariable::plain("DANEGUARD_KEY_TYPES", key_types));
   invocation.environment.push_back(
       ports::HookVariable::plain("DANEGUARD_CERTIFICATE_ID", request.candidate_id));
-  invocation.working_directory = staged->directory();
+  invocation.working_directory = staged.front().directory();
   invocation.timeout = hook->timeout;
   auto outcome = runner_.run(invocation);
   if (!outcome) return fail(std::move(outcome.error()));

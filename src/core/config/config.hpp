@@ -198,12 +198,22 @@ struct Service {
   TransportProtocol protocol = TransportProtocol::Tcp;
   std::vector<TlsaParameters> records{TlsaParameters{}};  // default 3 1 1
   std::uint32_t ttl = 3600;
-  std::string publisher;  // a key of Config::publishers (checked)
-  CertificateSource certificate;
+  std::string publisher;          // a key of Config::publishers (checked)
+  CertificateSource certificate;  // the primary: first in [[services.certificate]]
+  /// Further certificates served side by side (dual RSA + ECDSA): their records join the same
+  /// RRsets and all are deployed together, the primary first. Empty for a single certificate.
+  std::vector<CertificateSource> additional_certificates;
   Deploy deploy;
   ProbeSettings probe;
   RolloverSettings rollover;  // the global [rollover] with this service's overrides applied
   bool operator==(const Service&) const = default;
+
+  /// Every certificate source, the primary first.
+  [[nodiscard]] std::vector<CertificateSource> certificateSources() const {
+    std::vector<CertificateSource> sources{certificate};
+    sources.insert(sources.end(), additional_certificates.begin(), additional_certificates.end());
+    return sources;
+  }
 };
 
 struct Config {

@@ -62,11 +62,19 @@ struct SoaFacts {
 };
 
 struct OwnerState {
+  /// Where the records live and are published: the configured owner, or the target of the CNAME
+  /// that owner is (RFC 7672 §2.2.3: `_25._tcp.mx1 CNAME _dane.example.com`).
   std::string owner;                   // "_25._tcp.mail.example.test."
   SoaFacts soa;                        // of the zone holding the owner
   std::vector<ServerAnswer> answers;   // one per authoritative server (hidden primary included)
   std::vector<TlsaRecord> owned;       // records daneguard published here and has not retired
   std::vector<RecordHistory> history;  // recorded facts (RecordFact actions merged)
+  /// Configured owner names that are CNAMEs to `owner` (empty: `owner` is configured itself).
+  std::vector<std::string> aliases;
+  /// Longest TTL of those CNAMEs. A resolver holds the alias and the target RRset as separate
+  /// cache entries, and a forwarder may pass the expanded answer on with the remaining TTLs
+  /// restarted, so the cache window counts both: (RRset exposure + cname_ttl) x factor.
+  Duration cname_ttl{0};
 };
 
 /// The records one certificate (or staged key) needs at every owner of its service.

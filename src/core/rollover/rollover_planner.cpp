@@ -1,6 +1,7 @@
 #include "core/rollover/rollover_planner.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <utility>
@@ -281,7 +282,19 @@ class ServicePlanner {
     return {Readiness::Blocked, now_};
   }
 
+  /// The RRset's exposure plus, for an owner reached through a CNAME, the CNAME's TTL.
   CacheExposure cacheExposure(const OwnerView& view) const {
+    CacheExposure exposure = rrsetExposure(view);
+    if (view.state->cname_ttl > Duration{0}) {
+      exposure.because = fmt::format("{} {} + CNAME TTL ({})", exposure.because,
+                                     seconds(exposure.ttl), fmt::join(view.state->aliases, ", "));
+      exposure.ttl += view.state->cname_ttl;
+      exposure.because += " " + seconds(view.state->cname_ttl) + " =";
+    }
+    return exposure;
+  }
+
+  CacheExposure rrsetExposure(const OwnerView& view) const {
     CacheExposure exposure;
     bool rrset_before = false;
     bool known = false;

@@ -11,6 +11,7 @@
 #include "adapters/openssl/certificate_factory.hpp"
 #include "adapters/openssl/pem_bundle.hpp"
 #include "core/tlsa/tlsa_compute.hpp"
+#include "support/run_command.hpp"
 #include "unit/app/in_memory_state_store.hpp"
 
 namespace daneguard::testing {
@@ -51,20 +52,34 @@ class ScriptedDns final : public ports::DnsQuery,
   std::deque<Error> update_failures;  // next UPDATEs fail with these
   bool apply_failed_updates = false;  // the failure came after the server applied it
   std::vector<ports::UpdateRequest> updates;
+  // owner -> (target, TTL): answered as a CNAME (then the target's TLSA, as BIND does).
+  std::map<std::string, std::pair<std::string, std::uint32_t>> cnames;
+  bool secondary_lacks_cnames = false;
 
   Result<ports::DnsAnswer> query(const ports::DnsQuestion& question) override {
     const auto& zone = question.server == kPrimary ? primary : secondary;
     ports::DnsAnswer answer;
     answer.server = question.server;
     answer.authoritative = true;
-    const auto found = zone.find(question.name);
+    std::string name = question.name;
+    if (const auto alias = cnames.find(name);
+        alias != cnames.end() && !(secondary_lacks_cnames && question.server == kSecondary)) {
+      ports::DnsRecord cname;
+      cname.owner = name;
+      cname.type = ports::DnsType::CNAME;
+      cname.ttl = alias->second.second;
+      cname.rdata_text = alias->second.first;
+      answer.answer.push_back(cname);
+      name = alias->second.first;
+    }
+    const auto found = zone.find(name);
     if (found == zone.end() || found->second.records.empty()) {
       answer.rcode = ports::DnsRcode::NxDomain;
       return answer;
     }
     for (const TlsaRecord& record : found->second.records) {
       ports::DnsRecord rr;
-      rr.owner = question.name;
+      rr.owner = name;
       rr.type = ports::DnsType::TLSA;
       rr.ttl = found->second.ttl;
       rr.rdata = {static_cast<std::uint8_t>(record.parameters.usage),
@@ -158,11 +173,18 @@ class FakeClock final : public ports::Clock {
 class FakeDeployer final : public ports::Deployer {
  public:
   std::vector<std::string> deployed;
+  std::vector<std::vector<Bytes>> deployed_leaves;  // per deploy, in request order
   std::optional<Error> failure;
   Result<void> deploy(const ports::DeployRequest& request) override {
     if (failure) return fail(*failure);
-    EXPECT_TRUE(request.certificate.private_key_pem.has_value());
+    EXPECT_FALSE(request.certificates.empty());
+    std::vector<Bytes> leaves;
+    for (const LoadedCertificate& certificate : request.certificates) {
+      EXPECT_TRUE(certificate.private_key_pem.has_value());
+      leaves.push_back(certificate.chain.leaf().der);
+    }
     deployed.push_back(request.candidate_id);
+    deployed_leaves.push_back(std::move(leaves));
     return {};
   }
 };
@@ -170,17 +192,24 @@ class FakeDeployer final : public ports::Deployer {
 class FakeCertificates final : public ports::CertificateLoader {
  public:
   std::string pem;
+  std::map<std::string, std::string> pem_by_path;  // PemBundleSource path -> bundle; else `pem`
+  std::optional<Error> failure;                    // every load fails with it
   std::size_t key_loads = 0;
-  Result<LoadedCertificate> load(const config::CertificateSource& /*source*/,
+  Result<LoadedCertificate> load(const config::CertificateSource& source,
                                  PrivateKeyUse key) override {
+    if (failure) return fail(*failure);
+    std::string text = pem;
+    if (const auto* bundle = std::get_if<config::PemBundleSource>(&source))
+      if (const auto found = pem_by_path.find(bundle->path); found != pem_by_path.end())
+        text = found->second;
     if (key == PrivateKeyUse::Skip) {
-      auto chain = ossl::loadCertificateChainFromText(pem, "test bundle");
+      auto chain = ossl::loadCertificateChainFromText(text, "test bundle");
       if (!chain) return fail(chain.error());
       PublicKeyFacts facts = chain->leaf().public_key;
       return LoadedCertificate{std::move(*chain), std::nullopt, std::move(facts)};
     }
     ++key_loads;
-    return ossl::loadPemBundleFromText(pem, "test bundle");
+    return ossl::loadPemBundleFromText(text, "test bundle");
   }
 };
 
@@ -215,6 +244,8 @@ class TestCa {
     EXPECT_TRUE(leaf.has_value());
     return std::string(key.private_key_pem.revealText()) + *leaf + certificate_;
   }
+
+  [[nodiscard]] const std::string& certificate() const { return certificate_; }
 
  private:
   ossl::GeneratedKey key_;
@@ -522,6 +553,353 @@ TEST(RolloverRunner, UnknownServiceIsAConfigError) {
   const auto report = app::runRollover(h.config, h.ports, options);
   ASSERT_FALSE(report.has_value());
   EXPECT_EQ(report.error().kind, ErrorKind::Config);
+}
+
+// ---- candidate refusal ----------------------------------------------------------------------
+
+TEST(RolloverRunner, CandidateNotYetValidIsRefused) {
+  Harness h;
+  TestCa ca;
+  const auto key = newKey();
+  h.certificates.pem = ca.bundle(key, {"mail.example.test"}, kStart + std::chrono::days(1),
+                                 kStart + std::chrono::days(91));
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_EQ(report.failure->kind, ErrorKind::InvalidInput);
+  EXPECT_NE(report.failure->message.find("not valid before"), std::string::npos)
+      << report.failure->message;
+  EXPECT_NE(report.failure->message.find("PEM bundle /unused.pem"), std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+  EXPECT_TRUE(h.deployer.deployed.empty());
+}
+
+/// A second service "www" on its own owner and PEM file, next to "mail".
+void addWwwService(config::Config& config) {
+  config::Service www = config.services.front();
+  www.name = "www";
+  www.hosts = {"www.example.test"};
+  www.certificate = config::PemBundleSource{"/www.pem"};
+  config.services.push_back(www);
+}
+const std::string kWwwOwner = "_25._tcp.www.example.test.";
+
+/// Deploys `bundle` for "mail" through a whole first rollover; returns the deployed id.
+std::string deployFirst(Harness& h, const std::string& bundle) {
+  h.certificates.pem = bundle;
+  h.run();
+  h.clock.time = kStart + kWindowEnd;
+  const auto report = h.run();
+  EXPECT_FALSE(report.failure) << report.failure->message;
+  EXPECT_EQ(h.deployer.deployed.size(), 1u);
+  return h.store.loadService("mail")->deployed.id;
+}
+
+TEST(RolloverRunner, RenewalWhoseKeyDoesNotMatchIsRefusedOldStaysOtherServicesProceed) {
+  Harness h;
+  TestCa ca;
+  const auto key = newKey();
+  const std::string good = ca.bundle(key, {"mail.example.test"});
+  const std::string deployed = deployFirst(h, good);
+  const std::size_t updates = h.dns.updates.size();
+
+  addWwwService(h.config);
+  h.certificates.pem_by_path["/www.pem"] = ca.bundle(newKey(), {"www.example.test"});
+  // mail's renewal pairs a new certificate with a key that is not its own.
+  const auto new_key = newKey();
+  const auto other_key = newKey();
+  const std::string renewed = ca.bundle(new_key, {"mail.example.test"});
+  h.certificates.pem = std::string(other_key.private_key_pem.revealText()) +
+                       renewed.substr(new_key.private_key_pem.revealText().size());
+
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_NE(report.failure->message.find("service mail"), std::string::npos)
+      << report.failure->message;
+  EXPECT_NE(report.failure->message.find("test bundle"), std::string::npos)
+      << "names the file: " << report.failure->message;
+  EXPECT_NE(report.failure->message.find("does not match"), std::string::npos)
+      << report.failure->message;
+  EXPECT_EQ(h.store.loadService("mail")->deployed.id, deployed);
+  ASSERT_EQ(report.services.size(), 2u);
+  EXPECT_TRUE(report.services[0].error);
+  EXPECT_FALSE(report.services[1].error);
+  // Only www's first record was published; nothing happened at mail's owner.
+  ASSERT_EQ(h.dns.updates.size(), updates + 1);
+  ASSERT_EQ(h.dns.updates.back().additions.size(), 1u);
+  EXPECT_EQ(h.dns.updates.back().additions[0].owner, kWwwOwner);
+  EXPECT_EQ(h.deployer.deployed.size(), 1u);
+}
+
+TEST(RolloverRunner, CandidateWhoseChainDoesNotLinkIsRefused) {
+  Harness h;
+  TestCa ca;
+  TestCa unrelated;
+  const auto key = newKey();
+  h.certificates.pem = ca.bundle(key, {"mail.example.test"}) + unrelated.certificate();
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_EQ(report.failure->kind, ErrorKind::InvalidInput);
+  EXPECT_NE(report.failure->message.find("test bundle"), std::string::npos)
+      << report.failure->message;
+  EXPECT_NE(report.failure->message.find("the deployed certificate and its records stay"),
+            std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+  EXPECT_TRUE(h.deployer.deployed.empty());
+}
+
+TEST(RolloverRunner, UnreadableSourceIsReportedPerServiceNamingTheSource) {
+  Harness h;
+  h.certificates.failure = Error{ErrorKind::NotFound, "/unused.pem: No such file or directory"};
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_EQ(report.failure->kind, ErrorKind::NotFound);
+  EXPECT_NE(report.failure->message.find("service mail: cannot use the certificate from PEM "
+                                         "bundle /unused.pem"),
+            std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+}
+
+// ---- dual certificates (RSA + ECDSA) --------------------------------------------------------
+
+ossl::GeneratedKey newRsaKey() {
+  return std::move(*ossl::generateKey(KeyAlgorithm::Rsa, 2048));
+}
+
+/// Certificates without keys, built afresh (LoadedCertificate is move-only: it holds a secret).
+std::vector<LoadedCertificate> chainsOf(const std::vector<std::string>& bundles) {
+  std::vector<LoadedCertificate> loaded;
+  for (const std::string& bundle : bundles) {
+    auto chain = ossl::loadCertificateChainFromText(bundle, "test");
+    EXPECT_TRUE(chain.has_value());
+    PublicKeyFacts key = chain->leaf().public_key;
+    loaded.push_back(LoadedCertificate{std::move(*chain), std::nullopt, std::move(key)});
+  }
+  return loaded;
+}
+
+void makeDual(config::Config& config) {
+  config.services[0].certificate = config::PemBundleSource{"/rsa.pem"};
+  config.services[0].additional_certificates = {config::PemBundleSource{"/ecdsa.pem"}};
+}
+
+Bytes leafOf(const std::string& bundle) {
+  return ossl::loadPemBundleFromText(bundle, "test")->chain.leaf().der;
+}
+
+TEST(RolloverRunner, DualCertificatesArePublishedTogetherAndOnlyTheChangedKeyWaits) {
+  Harness h;
+  TestCa ca;
+  makeDual(h.config);
+  const auto rsa_key = newRsaKey();
+  const auto ecdsa_key = newKey();
+  const std::string rsa_a = ca.bundle(rsa_key, {"mail.example.test"});
+  const std::string ecdsa = ca.bundle(ecdsa_key, {"mail.example.test"});
+  h.certificates.pem_by_path = {{"/rsa.pem", rsa_a}, {"/ecdsa.pem", ecdsa}};
+  const TlsaRecord rsa_record_a = record311(rsa_a);
+  const TlsaRecord ecdsa_record = record311(ecdsa);
+
+  // Both records in one add-only UPDATE, then one deploy of both, RSA (the primary) first.
+  auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 1u);
+  ASSERT_EQ(h.dns.updates[0].additions.size(), 2u);
+  EXPECT_EQ(h.dns.primary[kOwner].records, (std::vector<TlsaRecord>{rsa_record_a, ecdsa_record}));
+  h.clock.time = kStart + kWindowEnd;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.deployer.deployed_leaves.size(), 1u);
+  EXPECT_EQ(h.deployer.deployed_leaves[0], (std::vector<Bytes>{leafOf(rsa_a), leafOf(ecdsa)}));
+  const std::string first_id = h.deployer.deployed[0];
+  EXPECT_EQ(first_id, app::certificateId(chainsOf({rsa_a, ecdsa})));
+
+  // Only the RSA certificate is renewed with a new key: its record is published and the
+  // deploy waits for the full cache window although the ECDSA record is long visible.
+  const auto rsa_key_b = newRsaKey();
+  const std::string rsa_b = ca.bundle(rsa_key_b, {"mail.example.test"});
+  const TlsaRecord rsa_record_b = record311(rsa_b);
+  h.certificates.pem_by_path["/rsa.pem"] = rsa_b;
+  const sys_seconds renewal = h.clock.time;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 2u);
+  EXPECT_EQ(h.dns.updates[1].additions.size(), 1u);
+  EXPECT_EQ(h.dns.updates[1].additions[0].record, rsa_record_b);
+  EXPECT_EQ(h.deployer.deployed.size(), 1u);
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, renewal + 7261s);  // 1 + 2 x 3600 + 60
+
+  h.clock.time = *report.next_due - 1s;
+  h.run();
+  EXPECT_EQ(h.deployer.deployed.size(), 1u) << "one second early";
+
+  h.clock.time = renewal + 7261s;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.deployer.deployed.size(), 2u);
+  EXPECT_NE(h.deployer.deployed[1], first_id);
+  EXPECT_EQ(h.deployer.deployed_leaves[1], (std::vector<Bytes>{leafOf(rsa_b), leafOf(ecdsa)}));
+  // Only the old RSA record is retired; the ECDSA record stays.
+  ASSERT_EQ(h.dns.updates.size(), 3u);
+  ASSERT_EQ(h.dns.updates[2].deletions.size(), 1u);
+  EXPECT_EQ(h.dns.updates[2].deletions[0].record, rsa_record_a);
+  EXPECT_EQ(h.dns.primary[kOwner].records, (std::vector<TlsaRecord>{ecdsa_record, rsa_record_b}));
+  EXPECT_FALSE(report.next_due);
+}
+
+TEST(RolloverRunner, DualRenewalReusingBothKeysDeploysAtOnce) {
+  Harness h;
+  TestCa ca;
+  makeDual(h.config);
+  const auto rsa_key = newRsaKey();
+  const auto ecdsa_key = newKey();
+  h.certificates.pem_by_path = {{"/rsa.pem", ca.bundle(rsa_key, {"mail.example.test"})},
+                                {"/ecdsa.pem", ca.bundle(ecdsa_key, {"mail.example.test"})}};
+  h.run();
+  h.clock.time = kStart + kWindowEnd;
+  h.run();
+  ASSERT_EQ(h.deployer.deployed.size(), 1u);
+  const std::size_t updates = h.dns.updates.size();
+
+  h.certificates.pem_by_path["/ecdsa.pem"] = ca.bundle(ecdsa_key, {"mail.example.test"});
+  const auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  EXPECT_EQ(h.dns.updates.size(), updates);
+  EXPECT_EQ(h.deployer.deployed.size(), 2u);
+}
+
+TEST(RolloverRunner, CandidateIdOfSeveralCertificatesIgnoresTheirOrderButNotTheirContent) {
+  TestCa ca;
+  const std::string a = ca.bundle(newRsaKey(), {"m.example"});
+  const std::string b = ca.bundle(newKey(), {"m.example"});
+  const std::string c = ca.bundle(newKey(), {"m.example"});
+  const std::string ab = app::certificateId(chainsOf({a, b}));
+  EXPECT_EQ(ab, app::certificateId(chainsOf({b, a})));
+  EXPECT_NE(ab, app::certificateId(chainsOf({a, c})));
+  EXPECT_EQ(app::certificateId(chainsOf({a})), app::certificateId(chainsOf({a})[0].chain));
+  // Independent recomputation: SHA-256 of the sorted leaf ids joined by a newline.
+  std::vector<std::string> ids{app::certificateId(chainsOf({a})[0].chain),
+                               app::certificateId(chainsOf({b})[0].chain)};
+  std::ranges::sort(ids);
+  const auto expected = runCommand({"sha256sum"}, ids[0] + "\n" + ids[1]);
+  ASSERT_EQ(expected.exit_code, 0);
+  EXPECT_EQ(expected.out.substr(0, 64), ab);
+}
+
+TEST(RolloverRunner, TwoCertificatesWithTheSameKeyTypeAreRefused) {
+  Harness h;
+  TestCa ca;
+  makeDual(h.config);
+  h.certificates.pem_by_path = {{"/rsa.pem", ca.bundle(newKey(), {"mail.example.test"})},
+                                {"/ecdsa.pem", ca.bundle(newKey(), {"mail.example.test"})}};
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_NE(report.failure->message.find("PEM bundle /ecdsa.pem"), std::string::npos)
+      << report.failure->message;
+  EXPECT_NE(report.failure->message.find("must differ in key type"), std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+}
+
+// ---- CNAME'd TLSA owners ---------------------------------------------------------------------
+
+const std::string kSharedOwner = "_dane.example.test.";
+
+TEST(RolloverRunner, CnamedOwnerIsPublishedAtTheTargetAndTheCnameTtlIsWaitedFor) {
+  Harness h;
+  TestCa ca;
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  const auto key_a = newKey();
+  const std::string bundle_a = ca.bundle(key_a, {"mail.example.test"});
+  const TlsaRecord record_a = record311(bundle_a);
+  h.certificates.pem = bundle_a;
+
+  auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 1u);
+  ASSERT_EQ(h.dns.updates[0].additions.size(), 1u);
+  EXPECT_EQ(h.dns.updates[0].additions[0].owner, kSharedOwner);
+  EXPECT_FALSE(h.dns.primary.contains(kOwner)) << "nothing may be added next to a CNAME";
+  // Negative TTL 300 s + CNAME TTL 300 s, x 2, + 60 s margin, + the observing second.
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, kStart + 1s + 2 * (300s + 300s) + 60s);
+  h.clock.time = *report.next_due - 1s;
+  h.run();
+  EXPECT_TRUE(h.deployer.deployed.empty());
+  h.clock.time = kStart + 1261s;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.deployer.deployed.size(), 1u);
+
+  // Renewal with a new key: published at the target, wait (3600 + 300) x 2 + 60, retire there.
+  const auto key_b = newKey();
+  const std::string bundle_b = ca.bundle(key_b, {"mail.example.test"});
+  const TlsaRecord record_b = record311(bundle_b);
+  h.certificates.pem = bundle_b;
+  const sys_seconds renewal = h.clock.time;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 2u);
+  EXPECT_EQ(h.dns.updates[1].additions.at(0).owner, kSharedOwner);
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, renewal + 1s + 2 * (3600s + 300s) + 60s);
+  h.clock.time = *report.next_due;
+  report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.deployer.deployed.size(), 2u);
+  ASSERT_EQ(h.dns.updates.size(), 3u);
+  ASSERT_EQ(h.dns.updates[2].deletions.size(), 1u);
+  EXPECT_EQ(h.dns.updates[2].deletions[0].owner, kSharedOwner);
+  EXPECT_EQ(h.dns.updates[2].deletions[0].record, record_a);
+  EXPECT_EQ(h.dns.primary[kSharedOwner].records, std::vector<TlsaRecord>{record_b});
+  EXPECT_EQ(h.store.loadService("mail")->owned.at(kSharedOwner), std::vector<TlsaRecord>{record_b});
+}
+
+TEST(RolloverRunner, ServersDisagreeingAboutACnameStopTheServiceUntilTheyAgree) {
+  Harness h;
+  TestCa ca;
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  h.dns.secondary_lacks_cnames = true;
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_EQ(report.failure->kind, ErrorKind::Transient);
+  EXPECT_NE(report.failure->message.find("not every server answers " + kOwner +
+                                         " with the CNAME to " + kSharedOwner),
+            std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
+}
+
+TEST(RolloverRunner, TwoOwnersAliasingOneRrsetArePlannedOnceWithTheLongerCnameTtl) {
+  Harness h;
+  TestCa ca;
+  h.config.services[0].hosts = {"mail.example.test", "mx2.example.test"};
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  h.dns.cnames["_25._tcp.mx2.example.test."] = {kSharedOwner, 900};
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test", "mx2.example.test"});
+  const auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 1u);
+  ASSERT_EQ(h.dns.updates[0].additions.size(), 1u) << "one record at the one shared owner";
+  EXPECT_EQ(h.dns.updates[0].additions[0].owner, kSharedOwner);
+  ASSERT_TRUE(report.next_due);
+  EXPECT_EQ(*report.next_due, kStart + 1s + 2 * (300s + 900s) + 60s);
+}
+
+TEST(RolloverRunner, ACnameToACnameIsRefusedWithAnExplanation) {
+  Harness h;
+  TestCa ca;
+  h.dns.cnames[kOwner] = {kSharedOwner, 300};
+  h.dns.cnames[kSharedOwner] = {"_other.example.test.", 300};
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
+  const auto report = h.run();
+  ASSERT_TRUE(report.failure);
+  EXPECT_NE(report.failure->message.find("which is a CNAME again"), std::string::npos)
+      << report.failure->message;
+  EXPECT_TRUE(h.dns.updates.empty());
 }
 
 }  // namespace

@@ -395,6 +395,83 @@ TEST(RolloverPlanner, DeployAfterCrashIsPlannedAgainUntilRecorded) {
   EXPECT_EQ(actionsOf<Deploy>(planRollover(input)).size(), 1u) << "pure: same input, same plan";
 }
 
+// Dual certificates (RSA + ECDSA): the candidate's records are the union of both, and a
+// renewal changing one key waits the whole cache window for that key's record although the
+// other key's record has been visible for long; afterwards only the changed key's old record
+// goes.
+TEST(RolloverPlanner, DualCertificateRenewalOfOneKeyWaitsAndRetiresOnlyThatKeysOldRecord) {
+  const TlsaRecord kEcdsa = record(0x06);
+  RolloverInput input = renewal({kOld, kEcdsa});
+  ServiceState& service = input.services[0];
+  service.deployed = {"dual-a", {kOld, kEcdsa}};
+  service.candidate = {"dual-b", {kNew, kEcdsa}};
+  service.owners[0].owned = {kOld, kEcdsa};
+  // The ECDSA record has been visible everywhere for a day.
+  mergeRecordFact(service.owners[0].history,
+                  RecordFact{"mail", kOwner, kEcdsa, FactKind::VisibleSince, 0s, kStart - 24h});
+
+  RolloverPlan plan = planRollover(input);
+  const auto published = actionsOf<PublishRecords>(plan);
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].records, std::vector<TlsaRecord>{kNew});
+  EXPECT_TRUE(actionsOf<Deploy>(plan).empty());
+  recordFacts(input, plan);
+
+  serveEverywhere(input, {kOld, kEcdsa, kNew}, 3600s);
+  const Instant due = cacheWindowEnd(input);
+  EXPECT_EQ(due, kStart + kObservingSecond + 2 * 3600s + 60s);
+  input.now = due - 1s;
+  EXPECT_TRUE(actionsOf<Deploy>(planRollover(input)).empty());
+  input.now = due;
+  plan = planRollover(input);
+  ASSERT_EQ(actionsOf<Deploy>(plan).size(), 1u);
+  EXPECT_EQ(actionsOf<Deploy>(plan)[0].candidate_id, "dual-b");
+
+  // Deployed: the old RSA record alone is retired, the ECDSA record stays.
+  service.deployed = service.candidate;
+  service.owners[0].owned = {kOld, kEcdsa, kNew};
+  plan = planRollover(input);
+  const auto retired = actionsOf<RetireRecords>(plan);
+  ASSERT_EQ(retired.size(), 1u);
+  EXPECT_EQ(retired[0].records, std::vector<TlsaRecord>{kOld});
+}
+
+// An owner that is a CNAME to a shared RRset: records are planned at the target (OwnerState
+// owner) and the cache window adds the CNAME's TTL to the RRset's.
+TEST(RolloverPlanner, CnameTtlIsAddedToTheCacheWindowAtTheTarget) {
+  const std::string target = "_dane.example.test.";
+  RolloverInput input = renewal({kOld});
+  OwnerState& state = input.services[0].owners[0];
+  state.owner = target;
+  state.aliases = {kOwner};
+  state.cname_ttl = 600s;
+  RolloverPlan plan = planRollover(input);
+  const auto published = actionsOf<PublishRecords>(plan);
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].owner, target);
+  recordFacts(input, plan);
+  serveEverywhere(input, {kOld, kNew}, 3600s);
+  const Instant due = cacheWindowEnd(input);
+  EXPECT_EQ(due, kStart + kObservingSecond + 2 * (3600s + 600s) + 60s);
+  EXPECT_TRUE(hasReasonContaining(
+      planRollover(input).services[0],
+      "old RRset TTL 3600 s + CNAME TTL (" + kOwner + ") 600 s = 4200 s x 2 + 60 s margin"));
+  input.now = due - 1s;
+  EXPECT_TRUE(actionsOf<Deploy>(planRollover(input)).empty());
+  input.now = due;
+  EXPECT_EQ(actionsOf<Deploy>(planRollover(input)).size(), 1u);
+}
+
+TEST(RolloverPlanner, WithoutACnameTheWindowIsUnchanged) {
+  RolloverInput input = renewal({kOld});
+  input.services[0].owners[0].aliases = {};
+  input.services[0].owners[0].cname_ttl = 0s;
+  recordFacts(input, planRollover(input));
+  serveEverywhere(input, {kOld, kNew}, 3600s);
+  EXPECT_EQ(cacheWindowEnd(input), kStart + kObservingSecond + 2 * 3600s + 60s);
+  EXPECT_FALSE(hasReasonContaining(planRollover(input).services[0], "CNAME"));
+}
+
 TEST(RolloverPlanner, FormatsInstantsAsUtcIso8601) {
   EXPECT_EQ(formatInstant(sys_days{2026y / 11 / 26} + 3h), "2026-11-26T03:00:00Z");
   EXPECT_EQ(formatInstant(sys_days{2024y / 2 / 29} + 23h + 59min + 59s), "2024-02-29T23:59:59Z");

@@ -85,7 +85,7 @@ TEST(PemCertificateLoader, MissingCertbotLineageNamesTheLineageAndPath) {
   ASSERT_FALSE(loaded.has_value());
   EXPECT_EQ(loaded.error().kind, ErrorKind::NotFound);
   EXPECT_NE(loaded.error().message.find("certbot lineage 'absent'"), std::string::npos);
-  EXPECT_NE(loaded.error().message.find("live/absent/fullchain.pem"), std::string::npos)
+  EXPECT_NE(loaded.error().message.find("live/absent"), std::string::npos)
       << loaded.error().message;
 }
 

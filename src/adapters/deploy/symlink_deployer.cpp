@@ -166,6 +166,9 @@ Result<void> SymlinkDeployer::link(const config::SymlinkDeploy& settings,
 
   const fs::path root(settings.directory);
   const fs::path directory = root / lineage.lineage;
+  // Like Alnitak's `mkdir -p`; only the two directories it owns get its mode 0700.
+  std::error_code made_parents;
+  fs::create_directories(root.parent_path(), made_parents);
   for (const fs::path& path : {root, directory}) {
     if (auto made = makeDaneDirectory(path); !made) return fail(made.error().withContext(context));
   }

@@ -52,7 +52,9 @@ Result<void> InstallDeployer::install(const config::InstallDeploy& settings,
         "; switching back to the previous files FAILED too ({}): the new "
         "certificate may be in service",
         restored.error().message);
-  } else if (!*restored) {
+  } else if (*restored == Restored::Untouched) {
+    aftermath = "; the files were already in place before this deploy and are left as they are";
+  } else if (*restored == Restored::NothingLeft) {
     aftermath =
         "; there was no earlier set to switch back to, so the new files were removed "
         "from service";

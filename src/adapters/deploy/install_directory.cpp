@@ -230,17 +230,14 @@ Result<SwitchRecord> installFileSet(const fs::path& directory,
   return record;
 }
 
-Result<bool> restoreFileSet(const fs::path& directory, const SwitchRecord& record) {
-  const std::optional<fs::path> back_to =
-      record.switched ? record.current_before : record.previous_before;
-  if (auto restored = pointLink(directory, kCurrentLink, back_to); !restored)
+Result<Restored> restoreFileSet(const fs::path& directory, const SwitchRecord& record) {
+  if (!record.switched) return Restored::Untouched;
+  if (auto restored = pointLink(directory, kCurrentLink, record.current_before); !restored)
     return fail(restored.error());
-  if (record.switched) {
-    if (auto kept = pointLink(directory, kPreviousLink, record.previous_before); !kept)
-      return fail(kept.error());
-  }
+  if (auto kept = pointLink(directory, kPreviousLink, record.previous_before); !kept)
+    return fail(kept.error());
   if (auto synced = files::syncDirectory(directory); !synced) return fail(synced.error());
-  return back_to.has_value();
+  return record.current_before ? Restored::PreviousSet : Restored::NothingLeft;
 }
 
 Result<void> pruneVersions(const fs::path& directory) {

@@ -56,10 +56,17 @@ Result<SwitchRecord> installFileSet(const std::filesystem::path& directory,
                                     const FilePermissions& permissions,
                                     std::string_view candidate_id);
 
-/// Puts back the set that was in service before `record`'s install (when it had switched), or
-/// the previous set (when the install found its files already current). With nothing to go
-/// back to (a first install), `current` is removed. Returns whether a set is now in service.
-Result<bool> restoreFileSet(const std::filesystem::path& directory, const SwitchRecord& record);
+enum class Restored {
+  PreviousSet,  // `current` points at the set it pointed at before the install again
+  NothingLeft,  // a first install: `current` was removed, nothing is in service
+  Untouched,    // the install had changed nothing, so nothing was changed back
+};
+
+/// Undoes `record`'s install: puts back the set that was in service before it. An install that
+/// found its files already current is left alone: going back to `previous` then could serve an
+/// older certificate whose records may already be gone, while the current files are the ones
+/// the planner has already found safe.
+Result<Restored> restoreFileSet(const std::filesystem::path& directory, const SwitchRecord& record);
 
 /// Removes version directories that neither `current` nor `previous` point at, incomplete ones
 /// and temporary links left by crashed runs.

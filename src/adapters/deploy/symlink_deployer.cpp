@@ -200,7 +200,9 @@ Result<void> SymlinkDeployer::link(const config::SymlinkDeploy& settings,
   auto reloaded = runReloadCommands(runner_, settings.reload, service, environment);
   if (reloaded) return {};
   std::string aftermath;
-  if (auto restored = applyTargets(directory, changes, false); !restored) {
+  if (changes.empty()) {
+    aftermath = "; the links were already in place before this deploy and are left as they are";
+  } else if (auto restored = applyTargets(directory, changes, false); !restored) {
     aftermath = fmt::format("; putting the links back FAILED too ({})", restored.error().message);
   } else if (auto again = runReloadCommands(runner_, settings.reload, service, environment);
              !again) {

@@ -250,6 +250,21 @@ TEST_F(InstallDeployerTest, FailedReloadSwitchesBackReloadsAgainAndFails) {
   EXPECT_THAT(log[0], ::testing::Not(HasSubstr(old_hex)));
 }
 
+TEST_F(InstallDeployerTest, FailedReloadOnARerunLeavesTheUnchangedFilesInService) {
+  // The rerun after a crash between the switch and the state's record: the files are already
+  // the new ones; going back to `previous` could serve a certificate whose records are gone.
+  ASSERT_TRUE(deployer_.install(settings(), {&rsa_, 1}, "mail", "1111"));
+  ASSERT_TRUE(deployer_.install(settings(), {&ecdsa_, 1}, "mail", "2222"));
+  auto install = settings();
+  install.reload.commands = {recordingReload(1)};
+  const auto failed = deployer_.install(install, {&ecdsa_, 1}, "mail", "2222");
+  ASSERT_FALSE(failed);
+  EXPECT_THAT(failed.error().message, HasSubstr("already in place before this deploy"));
+  EXPECT_EQ(fs::read_symlink(target() / "current"), fs::path("versions/2-2222"));
+  EXPECT_EQ(fingerprint(target() / "cert.pem"), fingerprint(testPkiDir("ecdsa-p256") / "leaf.pem"));
+  EXPECT_EQ(reloadLog().size(), 1u);  // not run again: nothing changed back
+}
+
 TEST_F(InstallDeployerTest, FailedFirstInstallLeavesNothingInService) {
   auto install = settings();
   install.reload.commands = {recordingReload(1)};

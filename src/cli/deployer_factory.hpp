@@ -1,5 +1,6 @@
-// Where the CLI gets its Deployer: the hook runner (src/adapters/process/) with certificate
-// staging (src/adapters/deploy/). Later deploy modes (install, symlinks) plug in here.
+// Where the CLI gets its Deployer: one object that hands each request to the deployer of the
+// service's `deploy` type (hook, install, symlinks; src/adapters/deploy/), all sharing one
+// hook runner (src/adapters/process/) for hooks and reload commands.
 #pragma once
 
 #include <filesystem>
@@ -9,7 +10,7 @@
 
 namespace daneguard::cli {
 
-/// A deployer that stages certificate files for hooks under `state_dir` and runs them.
+/// Hooks get their certificate files staged under `state_dir`.
 std::unique_ptr<ports::Deployer> makeDeployer(const std::filesystem::path& state_dir);
 
 }  // namespace daneguard::cli

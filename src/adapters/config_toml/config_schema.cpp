@@ -8,6 +8,7 @@
 #include <limits>
 #include <map>
 #include <set>
+#include <variant>
 
 #include "adapters/config_toml/value_syntax.hpp"
 #include "core/dns/tsig_algorithm.hpp"
@@ -171,6 +172,14 @@ class Decoder {
                                                          const std::string& path);
   std::optional<config::CertificateSource> certbotLineage(TableReader& reader);
   std::optional<config::Deploy> deploy(const toml::table& table, const std::string& path);
+  std::optional<config::HookDeploy> hookDeploy(TableReader& reader);
+  std::optional<config::InstallDeploy> installDeploy(TableReader& reader);
+  std::optional<config::SymlinkDeploy> symlinkDeploy(TableReader& reader);
+  bool reloadCommands(TableReader& reader, config::ReloadCommands& reload);
+  /// One program with its arguments (`key` or an element of it): argv[0] absolute, no NUL.
+  bool commandLine(const toml::array& command, const std::string& command_path,
+                   std::vector<std::string>& argv);
+  std::optional<std::uint32_t> fileMode(TableReader& reader, std::string_view key);
   config::ProbeSettings probe(const toml::table& table, const std::string& path);
   std::optional<std::string> kindOf(TableReader& reader, const std::vector<std::string>& kinds,
                                     std::string_view what);
@@ -791,46 +800,181 @@ std::optional<config::CertificateSource> Decoder::certbotLineage(TableReader& re
 std::optional<config::Deploy> Decoder::deploy(const toml::table& table, const std::string& path) {
   TableReader reader(table, path, diagnostics_);
   std::optional<config::Deploy> result;
-  if (const auto kind = kindOf(reader, {"hook"}, "deploy")) {
-    config::HookDeploy hook;
-    bool ok = true;
-    if (const toml::array* command = reader.array("command", true)) {
-      if (command->empty()) {
-        reader.error("command",
-                     "must not be empty: give the program and its arguments, "
-                     "e.g. [\"/usr/local/bin/deploy-mail\", \"--reload\"]");
-        ok = false;
-      }
-      for (std::size_t i = 0; i < command->size(); ++i) {
-        const std::string element_path = fmt::format("{}[{}]", reader.pathOf("command"), i);
-        auto argument = expectString((*command)[i], element_path, diagnostics_);
-        if (!argument) {
-          ok = false;
-          continue;
-        }
-        const auto report = [&](std::string message) {
-          diagnostics_.add(positionOf((*command)[i].source()),
-                           fmt::format("{}: {}", element_path, message));
-          ok = false;
-        };
-        if (i == 0) {
-          checkAbsolutePath(*argument, "command", report);  // argv, no shell, no PATH search
-        } else if (argument->find('\0') != std::string::npos) {
-          report("arguments cannot contain NUL characters");
-        }
-        hook.command.push_back(*argument);
-      }
-    } else {
-      ok = false;
-    }
-    if (const auto timeout = duration(reader, "timeout", false))
-      hook.timeout = *timeout;
-    else if (reader.find("timeout") != nullptr)
-      ok = false;
-    if (ok) result = hook;
+  const auto kind = kindOf(reader, {"hook", "install", "symlinks"}, "deploy");
+  if (kind == "hook") {
+    if (auto hook = hookDeploy(reader)) result = *hook;
+  } else if (kind == "install") {
+    if (auto install = installDeploy(reader)) result = *install;
+  } else if (kind == "symlinks") {
+    if (auto links = symlinkDeploy(reader)) result = *links;
   }
   reader.rejectUnknownKeys();
   return result;
+}
+
+bool Decoder::commandLine(const toml::array& command, const std::string& command_path,
+                          std::vector<std::string>& argv) {
+  bool ok = true;
+  if (command.empty()) {
+    diagnostics_.add(positionOf(command.source()),
+                     fmt::format("{}: must not be empty: give the program and its arguments, "
+                                 "e.g. [\"/usr/local/bin/deploy-mail\", \"--reload\"]",
+                                 command_path));
+    ok = false;
+  }
+  for (std::size_t i = 0; i < command.size(); ++i) {
+    const std::string element_path = fmt::format("{}[{}]", command_path, i);
+    auto argument = expectString(command[i], element_path, diagnostics_);
+    if (!argument) {
+      ok = false;
+      continue;
+    }
+    const auto report = [&](std::string message) {
+      diagnostics_.add(positionOf(command[i].source()),
+                       fmt::format("{}: {}", element_path, message));
+      ok = false;
+    };
+    if (i == 0) {
+      checkAbsolutePath(*argument, "command", report);  // argv, no shell, no PATH search
+    } else if (argument->find('\0') != std::string::npos) {
+      report("arguments cannot contain NUL characters");
+    }
+    argv.push_back(*argument);
+  }
+  return ok;
+}
+
+std::optional<config::HookDeploy> Decoder::hookDeploy(TableReader& reader) {
+  config::HookDeploy hook;
+  bool ok = true;
+  if (const toml::array* command = reader.array("command", true))
+    ok = commandLine(*command, reader.pathOf("command"), hook.command);
+  else
+    ok = false;
+  if (const auto timeout = duration(reader, "timeout", false))
+    hook.timeout = *timeout;
+  else if (reader.find("timeout") != nullptr)
+    ok = false;
+  return ok ? std::optional(hook) : std::nullopt;
+}
+
+bool Decoder::reloadCommands(TableReader& reader, config::ReloadCommands& reload) {
+  bool ok = true;
+  if (const toml::array* commands = reader.array("reload")) {
+    for (std::size_t i = 0; i < commands->size(); ++i) {
+      const std::string element_path = fmt::format("{}[{}]", reader.pathOf("reload"), i);
+      const toml::array* command = (*commands)[i].as_array();
+      if (command == nullptr) {
+        diagnostics_.add(positionOf((*commands)[i].source()),
+                         fmt::format("{}: expected a command as an array of strings, e.g. "
+                                     "[\"/usr/sbin/postfix\", \"reload\"] (no shell), got {}",
+                                     element_path, describeNodeType((*commands)[i])));
+        ok = false;
+        continue;
+      }
+      std::vector<std::string> argv;
+      ok = commandLine(*command, element_path, argv) && ok;
+      reload.commands.push_back(std::move(argv));
+    }
+  } else if (reader.find("reload") != nullptr) {
+    ok = false;
+  }
+  if (const auto timeout = duration(reader, "reload_timeout", false))
+    reload.timeout = *timeout;
+  else if (reader.find("reload_timeout") != nullptr)
+    ok = false;
+  return ok;
+}
+
+std::optional<std::uint32_t> Decoder::fileMode(TableReader& reader, std::string_view key) {
+  const toml::node* node = reader.find(key);
+  if (node == nullptr) return std::nullopt;
+  std::int64_t mode = -1;
+  if (const auto* text = node->as_string()) {
+    const std::string& digits = text->get();
+    const bool octal =
+        !digits.empty() && digits.size() <= 4 &&
+        std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
+    if (octal) mode = std::stoll(digits, nullptr, 8);
+  } else if (const auto* integer = node->as_integer()) {
+    mode = integer->get();  // TOML 0o640; a decimal 640 lands above 0777 and is refused
+  }
+  if (mode < 0 || mode > 0777) {
+    reader.error(key,
+                 "expected an octal file mode such as \"0640\" or 0o640 (permission bits "
+                 "only)");
+    return std::nullopt;
+  }
+  return static_cast<std::uint32_t>(mode);
+}
+
+std::optional<config::InstallDeploy> Decoder::installDeploy(TableReader& reader) {
+  config::InstallDeploy install;
+  bool ok = true;
+  if (auto directory = absolutePath(reader, "directory", true))
+    install.directory = *directory;
+  else
+    ok = false;
+  for (const std::string_view key : {"owner", "group"}) {
+    auto name = reader.string(key);
+    if (!name) {
+      ok = ok && reader.find(key) == nullptr;
+      continue;
+    }
+    if (name->empty() || name->size() > 32 || name->find_first_of(":/\0 ") != std::string::npos) {
+      reader.error(key, fmt::format("expected a {} name or number, got '{}'",
+                                    key == "owner" ? "user" : "group", printable(*name)));
+      ok = false;
+      continue;
+    }
+    (key == "owner" ? install.owner : install.group) = *name;
+  }
+  if (auto mode = fileMode(reader, "key_mode")) {
+    // The key must never be readable by others, and by a group only when one is named (an
+    // unnamed group is whatever group daneguard runs as: not a decision anyone made).
+    if ((*mode & ~0640U) != 0 || (*mode & 0400U) == 0) {
+      reader.error("key_mode", fmt::format("{:04o} is not allowed for private keys: use 0600, "
+                                           "0400, or 0640/0440 with 'group' (never readable by "
+                                           "others, never writable or executable)",
+                                           *mode));
+      ok = false;
+    } else if ((*mode & 0040U) != 0 && !install.group) {
+      reader.error("key_mode", fmt::format("{:04o} gives the key to a group: also set 'group' "
+                                           "(e.g. group = \"ssl-cert\")",
+                                           *mode));
+      ok = false;
+    } else {
+      install.key_mode = *mode;
+    }
+  } else if (reader.find("key_mode") != nullptr) {
+    ok = false;
+  }
+  if (auto mode = fileMode(reader, "certificate_mode")) {
+    if ((*mode & 0111U) != 0 || (*mode & 0400U) == 0) {
+      reader.error("certificate_mode",
+                   fmt::format("{:04o}: certificates need owner read and no execute bits "
+                               "(e.g. 0644)",
+                               *mode));
+      ok = false;
+    } else {
+      install.certificate_mode = *mode;
+    }
+  } else if (reader.find("certificate_mode") != nullptr) {
+    ok = false;
+  }
+  ok = reloadCommands(reader, install.reload) && ok;
+  return ok ? std::optional(install) : std::nullopt;
+}
+
+std::optional<config::SymlinkDeploy> Decoder::symlinkDeploy(TableReader& reader) {
+  config::SymlinkDeploy links;
+  bool ok = true;
+  if (auto directory = absolutePath(reader, "directory", false))
+    links.directory = *directory;
+  else if (reader.find("directory") != nullptr)
+    ok = false;
+  ok = reloadCommands(reader, links.reload) && ok;
+  return ok ? std::optional(links) : std::nullopt;
 }
 
 config::ProbeSettings Decoder::probe(const toml::table& table, const std::string& path) {
@@ -866,6 +1010,13 @@ std::optional<config::Service> Decoder::service(const toml::table& table, std::s
   ok = servicePublisher(reader, service) && ok;
   ok = serviceCertificate(reader, service) && ok;
   ok = serviceDeploy(reader, service) && ok;
+  if (ok && std::holds_alternative<config::SymlinkDeploy>(service.deploy) &&
+      !std::holds_alternative<config::CertbotLineageSource>(service.certificate)) {
+    reader.error("deploy",
+                 "type \"symlinks\" links to certbot's archive files: it needs a "
+                 "certificate of type \"certbot\" (use type \"install\" otherwise)");
+    ok = false;
+  }
 
   if (const toml::table* settings = reader.table("probe"))
     service.probe = probe(*settings, reader.pathOf("probe"));

@@ -178,7 +178,35 @@ struct HookDeploy {
   std::chrono::seconds timeout{120};
   bool operator==(const HookDeploy&) const = default;
 };
-using Deploy = std::variant<HookDeploy>;
+/// Commands run after the files changed (e.g. {"/usr/sbin/postfix", "reload"}): argv lists,
+/// each command[0] an absolute path without "..", run without a shell, one after the other.
+struct ReloadCommands {
+  std::vector<std::vector<std::string>> commands;
+  std::chrono::seconds timeout{60};  // per command
+  bool operator==(const ReloadCommands&) const = default;
+};
+
+/// Writes the certificate files into `directory` as one atomic set (docs/deploy.md), then runs
+/// the reload commands; a failed reload switches back to the previous set.
+struct InstallDeploy {
+  std::string directory;
+  std::optional<std::string> owner;  // user name or numeric uid; absent: the running user
+  std::optional<std::string> group;  // group name or numeric gid; absent: the running group
+  std::uint32_t key_mode = 0600;     // a subset of 0640 with owner read; group bits need `group`
+  std::uint32_t certificate_mode = 0644;  // no execute bits, owner read required
+  ReloadCommands reload;
+  bool operator==(const InstallDeploy&) const = default;
+};
+
+/// Alnitak-compatible dane directory: <directory>/<lineage>/{cert,chain,fullchain,privkey}.pem
+/// are relative symlinks to the certbot archive files of the deployed certificate. Needs a
+/// `certbot` certificate source (checked by the parser).
+struct SymlinkDeploy {
+  std::string directory = "/etc/alnitak/dane";
+  ReloadCommands reload;
+  bool operator==(const SymlinkDeploy&) const = default;
+};
+using Deploy = std::variant<HookDeploy, InstallDeploy, SymlinkDeploy>;
 
 enum class TransportProtocol { Tcp, Udp, Sctp };
 std::string_view transportProtocolName(TransportProtocol protocol);  // "tcp"

@@ -234,3 +234,19 @@ TEST_F(AcmeClients, CertbotDeployHookDeploysAReusedKeyRenewalItself) {
 
 }  // namespace
 }  // namespace daneguard::testing
+
+namespace daneguard::testing {
+namespace {
+
+TEST(CertbotHookCommand, WithoutALineageItExplainsWhereOneComesFrom) {
+  std::vector<std::string> argv = withoutDaneguardEnvironment();
+  argv.insert(argv.end(), {"-u", "RENEWED_LINEAGE", DANEGUARD_BINARY, "certbot-hook", "-c",
+                           "/nonexistent/daneguard.toml"});
+  const CommandResult result = runCommand(argv);
+  EXPECT_EQ(result.exit_code, 64) << result.err;  // EX_USAGE
+  EXPECT_NE(result.err.find("RENEWED_LINEAGE"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("--lineage"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace daneguard::testing

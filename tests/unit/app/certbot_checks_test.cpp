@@ -6,6 +6,9 @@
 
 #include <map>
 
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
+
 namespace daneguard::testing {
 namespace {
 
@@ -212,6 +215,29 @@ TEST(Postconf, OutputIsSplitIntoUniquePaths) {
   EXPECT_EQ(paths, (std::vector<std::string>{"/etc/letsencrypt/live/m/privkey.pem",
                                              "/etc/letsencrypt/live/m/fullchain.pem",
                                              "/etc/postfix/cert.pem"}));
+}
+
+TEST(Postconf, RealPostconfOutputFindsAMainCfReadingLiveFiles) {
+  if (!programExists("postconf")) GTEST_SKIP() << "postconf is not installed (postfix)";
+  TempDir dir;
+  dir.write("main.cf",
+            "smtpd_tls_chain_files = /etc/letsencrypt/live/mail.example.test/privkey.pem,\n"
+            "    /etc/letsencrypt/live/mail.example.test/fullchain.pem\n"
+            "smtpd_tls_cert_file = $config_directory/legacy.pem\n");
+  dir.write("master.cf", "");
+  const CommandResult postconf = runCommand(app::check::postconfArgv(dir.path().string()));
+  ASSERT_EQ(postconf.exit_code, 0) << postconf.err;
+  const auto paths = app::check::parsePostconfFiles(postconf.out);
+  // $config_directory expanded by postconf -x; the key file defaults to the cert file.
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"/etc/letsencrypt/live/mail.example.test/privkey.pem",
+                                      "/etc/letsencrypt/live/mail.example.test/fullchain.pem",
+                                      (dir.path() / "legacy.pem").string()}));
+  CertbotCheckInputs inputs = filesFrom({{kConfPath, kWebrootConf}});
+  inputs.servers.push_back({"Postfix (" + dir.path().string() + ")", paths});
+  EXPECT_EQ(withSeverity(app::check::checkCertbotSources(certbotConfig(), inputs), Severity::Error)
+                .size(),
+            2u);
 }
 
 }  // namespace

@@ -149,9 +149,17 @@ class Runner {
         selected.push_back(&service);
 
     RunReport report;
+    const sys_seconds visibility_deadline = ports_.clock.now() + options_.visibility_budget;
     for (;;) {
       report = RunReport{};
       runRounds(selected, report);
+      if (options_.publish_only) {
+        if (!awaitingVisibilityOnly(report, visibility_deadline)) break;
+        waitUntil(*report.next_due, report);
+        zones_.clear();
+        servers_.clear();
+        continue;
+      }
       if (!options_.wait || report.failure || !report.next_due) break;
       if (*report.next_due <= ports_.clock.now()) {
         ports_.clock.sleepFor(seconds(1));  // never spin when a step stays due without actions
@@ -191,6 +199,18 @@ class Runner {
                       fmt::format("actions were still due after {} rounds; the next run "
                                   "continues from here",
                                   options_.max_rounds));
+  }
+
+  /// publish_only: true while the next step is only to see just-published records served by
+  /// every server, and that comes before `deadline`; a cache window is never waited out here.
+  bool awaitingVisibilityOnly(const RunReport& report, sys_seconds deadline) const {
+    if (options_.mode != RunMode::Execute || report.failure || !report.next_due ||
+        *report.next_due > deadline)
+      return false;
+    for (const ServiceReport& service : report.services)
+      if (service.due == report.next_due && service.phase != Phase::AwaitingVisibility)
+        return false;
+    return true;
   }
 
   /// True when every service due at `due` only waits to observe again (servers not serving yet),

@@ -57,6 +57,12 @@ struct RunOptions {
   int max_rounds = 8;                 // observe+plan+execute rounds per wake-up
   std::vector<std::string> services;  // empty: every configured service
   PolicyOverrides overrides;
+  /// certbot deploy hook (`certbot-hook`): do what is due now (publish at once; deploy or retire
+  /// only when the planner already allows it) and wait at most `visibility_budget` for new
+  /// records to be served by every authoritative server, so the cache window is dated from the
+  /// renewal. Never waits for a cache window: the scheduled `run` finishes the rollover.
+  bool publish_only = false;
+  std::chrono::seconds visibility_budget{30};
 };
 
 /// What one authoritative server serves at a service's owner names.

@@ -22,6 +22,7 @@ CommandAction registerDemoCommand(CLI::App& parent);
 CommandAction registerRunCommand(CLI::App& parent);
 CommandAction registerPlanCommand(CLI::App& parent);
 CommandAction registerStatusCommand(CLI::App& parent);
+CommandAction registerCheckCommand(CLI::App& parent);
 
 /// DaneBot users switch by changing the program name: `daneguard --cert-file F -d HOST ...`
 /// with no subcommand means `run`. The flags live on the root application for that.

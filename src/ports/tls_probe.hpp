@@ -38,6 +38,7 @@ struct ProbeTarget {
   ProbeKeyType key_type = ProbeKeyType::Any;
   std::vector<TlsaRecord> tlsa;  // records to authenticate against; empty = only fetch the chain
   std::chrono::milliseconds timeout{10000};  // whole probe: connect + STARTTLS + handshake
+  std::string xmpp_domain;  // XMPP stream "to" (the service domain); empty = sni, else host
 
   /// "mail.example.test[127.0.0.2]:25": how every message names an endpoint.
   [[nodiscard]] std::string describe() const {

@@ -622,7 +622,9 @@ class Runner {
       }
       auto result = ports_.probe->probe(check.target);
       if (!result) {
-        failures.push_back(endpoint + ": " + result.error().message);
+        // The prober's errors usually name the endpoint already.
+        const std::string& why = result.error().message;
+        failures.push_back(why.rfind(endpoint, 0) == 0 ? why : endpoint + ": " + why);
         continue;
       }
       const std::string served = result->presented.certificates.empty()

@@ -20,6 +20,7 @@
 #include "adapters/files/lock_file.hpp"
 #include "adapters/publishers/rfc2136_publisher_directory.hpp"
 #include "adapters/resolver/getaddrinfo_host_addresses.hpp"
+#include "adapters/tls/openssl_tls_probe.hpp"
 #include "app/danebot_invocation.hpp"
 #include "app/rollover_runner.hpp"
 #include "cli/command.hpp"
@@ -343,7 +344,9 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   const std::unique_ptr<ports::Deployer> deployer = makeDeployer(state_dir);
   adapters::clock::SystemClock clock;
   adapters::resolver::GetaddrinfoHostAddresses addresses;
+  adapters::tls::OpenSslTlsProbe probe;
   app::RunnerPorts ports{query, publishers, certificates, store, *deployer, clock, events};
+  ports.probe = &probe;
   ports.addresses = &addresses;
 
   app::RunOptions run_options;

@@ -18,8 +18,8 @@
 #include "adapters/deploy/hook_staging.hpp"
 #include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/files/lock_file.hpp"
+#include "adapters/hosts/getaddrinfo_host_addresses.hpp"
 #include "adapters/publishers/rfc2136_publisher_directory.hpp"
-#include "adapters/resolver/getaddrinfo_host_addresses.hpp"
 #include "adapters/tls/openssl_tls_probe.hpp"
 #include "app/danebot_invocation.hpp"
 #include "app/rollover_runner.hpp"
@@ -343,7 +343,7 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   LazyStateStore store(state_dir);
   const std::unique_ptr<ports::Deployer> deployer = makeDeployer(state_dir);
   adapters::clock::SystemClock clock;
-  adapters::resolver::GetaddrinfoHostAddresses addresses;
+  adapters::hosts::GetaddrinfoHostAddresses addresses;
   adapters::tls::OpenSslTlsProbe probe;
   app::RunnerPorts ports{query, publishers, certificates, store, *deployer, clock, events};
   ports.probe = &probe;

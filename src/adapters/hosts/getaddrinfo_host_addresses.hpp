@@ -4,11 +4,11 @@
 
 #include "ports/host_addresses.hpp"
 
-namespace daneguard::adapters::resolver {
+namespace daneguard::adapters::hosts {
 
 class GetaddrinfoHostAddresses final : public ports::HostAddresses {
  public:
   Result<std::vector<std::string>> resolve(const std::string& host) override;
 };
 
-}  // namespace daneguard::adapters::resolver
+}  // namespace daneguard::adapters::hosts

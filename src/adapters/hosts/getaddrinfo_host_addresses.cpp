@@ -1,4 +1,4 @@
-#include "adapters/resolver/getaddrinfo_host_addresses.hpp"
+#include "adapters/hosts/getaddrinfo_host_addresses.hpp"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -8,7 +8,7 @@
 #include <array>
 #include <memory>
 
-namespace daneguard::adapters::resolver {
+namespace daneguard::adapters::hosts {
 namespace {
 
 struct AddrinfoDeleter {
@@ -54,4 +54,4 @@ Result<std::vector<std::string>> GetaddrinfoHostAddresses::resolve(const std::st
   return v4;
 }
 
-}  // namespace daneguard::adapters::resolver
+}  // namespace daneguard::adapters::hosts

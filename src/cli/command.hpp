@@ -23,6 +23,7 @@ CommandAction registerRunCommand(CLI::App& parent);
 CommandAction registerPlanCommand(CLI::App& parent);
 CommandAction registerStatusCommand(CLI::App& parent);
 CommandAction registerCheckCommand(CLI::App& parent);
+CommandAction registerVerifyCommand(CLI::App& parent);
 
 /// DaneBot users switch by changing the program name: `daneguard --cert-file F -d HOST ...`
 /// with no subcommand means `run`. The flags live on the root application for that.

@@ -31,7 +31,7 @@ int runMain(int argc, char** argv) {
   std::vector<RegisteredCommand> commands;
   for (const CommandRegistration registration :
        {registerTlsaCommand, registerCheckConfigCommand, registerDemoCommand, registerRunCommand,
-        registerPlanCommand, registerStatusCommand, registerCheckCommand}) {
+        registerPlanCommand, registerStatusCommand, registerVerifyCommand, registerCheckCommand}) {
     const std::size_t before = cli.get_subcommands({}).size();
     CommandAction action = registration(cli);
     commands.push_back({cli.get_subcommands({}).at(before), std::move(action)});

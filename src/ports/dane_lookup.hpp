@@ -50,6 +50,7 @@ struct ValidatedAddresses {
   std::string host;
   DnssecStatus status = DnssecStatus::Insecure;  // the weakest of the A and AAAA answers
   std::vector<std::string> addresses;            // IP literals, v4 first then v6
+  std::string why_bogus;                         // the validator's reason, when Bogus
 };
 
 struct MxHost {
@@ -62,6 +63,7 @@ struct ValidatedMx {
   DnssecStatus status = DnssecStatus::Insecure;
   std::vector<MxHost> hosts;  // sorted by preference; empty with exists=false means "use domain"
   bool exists = false;
+  std::string why_bogus;  // the validator's reason, when Bogus
 };
 
 class DaneLookup {

@@ -43,7 +43,7 @@ class PostfixFixture {
  public:
   /// Writes main.cf/master.cf, starts Postfix and waits for its 220 banner on every address.
   explicit PostfixFixture(PostfixFixtureOptions options);
-  /// Stops Postfix (postfix stop, then SIGTERM to the master) and removes every file.
+  /// Stops Postfix (postfix stop; SIGKILL to the master if it lingers) and removes every file.
   ~PostfixFixture();
   PostfixFixture(const PostfixFixture&) = delete;
   PostfixFixture& operator=(const PostfixFixture&) = delete;

@@ -5,6 +5,7 @@
 #include "adapters/tls/openssl_tls_probe.hpp"
 #include "integration/support/postfix_fixture.hpp"
 #include "integration/tls/tls_probe_test_support.hpp"
+#include "support/run_command.hpp"
 #include "support/test_pki.hpp"
 
 namespace daneguard::testing {
@@ -79,6 +80,41 @@ TEST(PostfixProbe, ServesTheReplacedChainAfterTheReload) {
   ASSERT_TRUE(after) << after.error().message;
   EXPECT_TRUE(after->dane.authenticated) << after->dane.reason;
   EXPECT_EQ(after->presented.leaf().der, cliDer({testPkiDir("ecdsa-p384") / "leaf.pem"})[0]);
+}
+
+/// Postfix's own TLS client: `posttls-finger -l fingerprint` matches SHA-256 public-key
+/// digests with Postfix's DANE-EE code (the same check as a "3 1 1" record) and prints
+/// "Verified TLS connection" on a match, "Untrusted TLS connection" otherwise.
+std::string posttlsFinger(const PostfixFixture& postfix, const TlsaRecord& record) {
+  std::string fingerprint;
+  for (const std::uint8_t byte : record.data) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    if (!fingerprint.empty()) fingerprint += ':';
+    fingerprint += kHex[byte >> 4U];
+    fingerprint += kHex[byte & 0xfU];
+  }
+  const auto result = runCommand({"env", "MAIL_CONFIG=" + postfix.configDirectory().string(),
+                                  "posttls-finger", "-c", "-l", "fingerprint", "-d", "sha256",
+                                  "[127.0.0.1]:" + std::to_string(postfix.port()), fingerprint});
+  return result.out + result.err;
+}
+
+TEST(PostfixProbe, VerdictsAgreeWithPosttlsFinger) {
+  if (!programExists("posttls-finger")) GTEST_SKIP() << "posttls-finger (postfix) not installed";
+  PostfixFixture postfix({.chains = {pkiChain("rsa2048")}});
+  OpenSslTlsProbe prober;
+  for (const auto& [pki, served] : {std::pair{"rsa2048", true}, std::pair{"ecdsa-p256", false}}) {
+    SCOPED_TRACE(pki);
+    const TlsaRecord record = daneEe(pki);
+    const auto result = prober.probe(probeTarget(postfix.port(), StartTlsProtocol::Smtp, {record}));
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_EQ(result->dane.authenticated, served) << result->dane.reason;
+    const std::string finger = posttlsFinger(postfix, record);
+    EXPECT_EQ(finger.find("Verified TLS connection established") != std::string::npos, served)
+        << finger;
+    EXPECT_EQ(finger.find("Untrusted TLS connection established") != std::string::npos, !served)
+        << finger;
+  }
 }
 
 }  // namespace

@@ -177,8 +177,8 @@ Result<Findings> runChecks(const config::Config& config, CheckPorts& ports,
   } else {
     findings.push_back(Finding{Severity::Notice, "", "DNSSEC",
                                "whether the zones are signed and the TLSA RRsets validate was "
-                               "not checked: no validating resolver is available",
-                               "use `daneguard verify` for a validated view"});
+                               "not checked (--no-dnssec)",
+                               "drop --no-dnssec, or run `daneguard verify` for a validated view"});
   }
   return findings;
 }

@@ -1,6 +1,7 @@
 // `daneguard check` against a real DNSSEC-signed BIND zone (private network namespace, primary
-// and secondary on port 53): records are added with nsupdate, never through daneguard, and the
-// finding is read from the real binary's output.
+// and secondary on port 53), validated through libunbound with the zone's DS as trust anchor:
+// records are added with nsupdate, never through daneguard, and the findings are read from the
+// real binary's output.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -15,9 +16,13 @@ std::string both(const CommandResult& result) {
          "--- stderr\n" + result.err;
 }
 
-CommandResult check(const E2eWorld& world, const std::vector<std::string>& arguments = {}) {
+CommandResult check(E2eWorld& world, const std::vector<std::string>& arguments = {}) {
   std::vector<std::string> argv = withoutDaneguardEnvironment();
-  argv.insert(argv.end(), {DANEGUARD_BINARY, "check", "-c", world.configPath().string()});
+  // Validated through libunbound with the zone's own DS as trust anchor, asking the primary.
+  const auto& sandbox = world.sandbox();
+  argv.insert(argv.end(), {DANEGUARD_BINARY, "check", "-c", world.configPath().string(),
+                           "--trust-anchor", sandbox.trustAnchorDsPath().string(), "--stub",
+                           sandbox.zone() + "=" + sandbox.updateServer().toString()});
   argv.insert(argv.end(), arguments.begin(), arguments.end());
   return runCommand(argv);
 }
@@ -71,7 +76,12 @@ TEST_F(CheckBind, PkixEeRecordOnPort25IsAnErrorWithAFix) {
       pollUntil([&] { return world.everyServerServes({a.tlsa()}); }, std::chrono::seconds(10)));
   const CommandResult clean = check(world, {"-v"});
   EXPECT_EQ(clean.exit_code, 0) << both(clean);
-  EXPECT_NE(clean.out.find("OK service mail: " + owner), std::string::npos) << both(clean);
+  EXPECT_NE(clean.out.find("OK service mail: " + owner + ": 1 record(s); every parameter"),
+            std::string::npos)
+      << both(clean);
+  EXPECT_NE(clean.out.find("OK service mail: " + owner + ": TLSA RRset validates (secure)"),
+            std::string::npos)
+      << both(clean);
   EXPECT_EQ(clean.out.find("ERROR"), std::string::npos) << both(clean);
 }
 

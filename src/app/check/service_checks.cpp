@@ -110,7 +110,8 @@ Findings checkDnssec(const config::Config& config, ports::DaneLookup& lookup) {
         add(Severity::Error, host, "cannot look up its addresses: " + addresses.error().message,
             "check the validating resolver or trust anchor");
       } else if (addresses->status == ports::DnssecStatus::Bogus) {
-        add(Severity::Error, host, "its address records are bogus (DNSSEC validation fails)",
+        add(Severity::Error, host,
+            "its address records are bogus (DNSSEC validation fails): " + addresses->why_bogus,
             "fix the zone's signatures or the DS record at the parent");
       } else if (addresses->status == ports::DnssecStatus::Insecure) {
         add(smtp ? Severity::Error : Severity::Warning, host,

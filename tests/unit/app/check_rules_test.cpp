@@ -155,10 +155,18 @@ class FakeLookup final : public ports::DaneLookup {
     return found->second;
   }
   Result<ports::ValidatedAddresses> addresses(const std::string& host) override {
-    return ports::ValidatedAddresses{host, address_status, {"192.0.2.25"}};
+    ports::ValidatedAddresses answer;
+    answer.host = host;
+    answer.status = address_status;
+    answer.addresses = {"192.0.2.25"};
+    answer.why_bogus = address_status == ports::DnssecStatus::Bogus ? "RRSIG expired" : "";
+    return answer;
   }
   Result<ports::ValidatedMx> mx(const std::string& domain) override {
-    return ports::ValidatedMx{domain, ports::DnssecStatus::Secure, {}, false};
+    ports::ValidatedMx answer;
+    answer.domain = domain;
+    answer.status = ports::DnssecStatus::Secure;
+    return answer;
   }
 };
 
@@ -202,9 +210,125 @@ TEST(CheckDnssec, UnsignedBogusMissingAndSecureAnswers) {
     return finding.severity == Severity::Error && finding.subject == "mail.example.test" &&
            finding.message.find("RFC 7672") != std::string::npos;
   }));
+  lookup.address_status = ports::DnssecStatus::Bogus;
+  EXPECT_TRUE(std::ranges::any_of(app::check::checkDnssec(config, lookup), [](const Finding& f) {
+    return f.severity == Severity::Error && f.message.find("RRSIG expired") != std::string::npos;
+  }));
   lookup.tlsa_answers.clear();
   EXPECT_TRUE(
       anyMessage(app::check::checkDnssec(config, lookup), Severity::Error, "resolver timed out"));
+}
+
+}  // namespace
+}  // namespace daneguard::testing
+
+namespace daneguard::testing {
+namespace {
+
+/// The publisher's primary (serving `rrset` at every owner, or failing) and the certificate.
+class FakeWorld final : public ports::DnsQuery,
+                        public ports::PublisherDirectory,
+                        public ports::CertificateLoader {
+ public:
+  std::vector<TlsaRecord> rrset;
+  bool fails = false;
+  std::vector<std::string> asked;
+  Result<ports::DnsAnswer> query(const ports::DnsQuestion& question) override {
+    asked.push_back(question.name);
+    if (fails) return fail(ErrorKind::Transient, "timeout after 2 tries");
+    ports::DnsAnswer answer;
+    answer.server = question.server;
+    answer.authoritative = true;
+    for (const TlsaRecord& record : rrset) {
+      ports::DnsRecord rr;
+      rr.owner = question.name;
+      rr.type = ports::DnsType::TLSA;
+      rr.ttl = 3600;
+      rr.rdata = {static_cast<std::uint8_t>(record.parameters.usage),
+                  static_cast<std::uint8_t>(record.parameters.selector),
+                  static_cast<std::uint8_t>(record.parameters.matching_type)};
+      rr.rdata.insert(rr.rdata.end(), record.data.begin(), record.data.end());
+      answer.answer.push_back(rr);
+    }
+    if (rrset.empty()) answer.rcode = ports::DnsRcode::NxDomain;
+    return answer;
+  }
+  std::vector<Result<ports::DnsAnswer>> queryAll(
+      std::span<const ports::DnsQuestion> questions) override {
+    std::vector<Result<ports::DnsAnswer>> out;
+    for (const auto& question : questions)
+      out.push_back(query(question));
+    return out;
+  }
+  Result<ports::PublisherDns> publisher(std::string_view /*name*/) override {
+    return ports::PublisherDns{ports::DnsServer{"127.0.0.2", 53}, nullptr};
+  }
+  Result<ports::DnsUpdate*> updater(std::string_view /*name*/) override {
+    return fail(ErrorKind::Internal, "check never updates");
+  }
+  Result<LoadedCertificate> load(const config::CertificateSource& /*source*/,
+                                 PrivateKeyUse key) override {
+    EXPECT_EQ(key, PrivateKeyUse::Skip) << "check never reads private keys";
+    return LoadedCertificate{servedChain(), std::nullopt, servedChain().leaf().public_key};
+  }
+};
+
+config::Config twoServices() {
+  config::Config config;
+  for (const auto& [name, host] :
+       {std::pair{"mail", "mail.example.test"}, std::pair{"backup", "backup.example.test"}}) {
+    config::Service service;
+    service.name = name;
+    service.hosts = {host};
+    service.ports = {25};
+    service.publisher = "primary";
+    config.services.push_back(service);
+  }
+  return config;
+}
+
+TEST(CheckCollector, EveryOwnerOfEveryServiceIsCheckedAgainstTheCertificate) {
+  FakeWorld world;
+  world.rrset = {matching("3 1 1"), matching("1 1 1")};
+  app::check::CheckPorts ports{world, world, world, nullptr};
+  const auto findings = app::check::runChecks(twoServices(), ports, {});
+  ASSERT_TRUE(findings.has_value());
+  EXPECT_EQ(world.asked, (std::vector<std::string>{"_25._tcp.mail.example.test.",
+                                                   "_25._tcp.backup.example.test."}));
+  std::size_t pkix_errors = 0;
+  for (const Finding& finding : *findings)
+    if (finding.severity == Severity::Error && finding.message.find("PKIX-EE") != std::string::npos)
+      ++pkix_errors;
+  EXPECT_EQ(pkix_errors, 2u) << "one per service";
+  EXPECT_TRUE(std::ranges::any_of(*findings, [](const Finding& finding) {
+    return finding.severity == Severity::Notice && finding.subject == "DNSSEC";
+  })) << "without a lookup the DNSSEC check says it did not run";
+}
+
+TEST(CheckCollector, AFailedQueryIsAFindingAndTheOtherServicesStillRun) {
+  FakeWorld world;
+  world.fails = true;
+  app::check::CheckPorts ports{world, world, world, nullptr};
+  const auto findings = app::check::runChecks(twoServices(), ports, {});
+  ASSERT_TRUE(findings.has_value());
+  EXPECT_EQ(world.asked.size(), 2u);
+  EXPECT_TRUE(std::ranges::any_of(*findings, [](const Finding& finding) {
+    return finding.severity == Severity::Error && finding.service == "backup" &&
+           finding.message.find("127.0.0.2:53") != std::string::npos &&
+           finding.message.find("timeout") != std::string::npos;
+  }));
+}
+
+TEST(CheckCollector, OnlyTheNamedServicesAndUnknownNamesAreRefused) {
+  FakeWorld world;
+  world.rrset = {matching("3 1 1")};
+  app::check::CheckPorts ports{world, world, world, nullptr};
+  const auto findings = app::check::runChecks(twoServices(), ports, {"backup"});
+  ASSERT_TRUE(findings.has_value());
+  EXPECT_EQ(world.asked, std::vector<std::string>{"_25._tcp.backup.example.test."});
+  const auto unknown = app::check::runChecks(twoServices(), ports, {"nope"});
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().kind, ErrorKind::Config);
 }
 
 }  // namespace

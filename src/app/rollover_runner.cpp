@@ -529,6 +529,26 @@ class Runner {
           }
       }
     }
+    // Ask for the candidate's key type: a server with RSA and ECDSA certificates then presents
+    // the one this rollover is about, whichever it prefers.
+    ports::ProbeKeyType key_type = ports::ProbeKeyType::Any;
+    if (round.certificate) {
+      switch (round.certificate->chain.leaf().public_key.algorithm) {
+        case KeyAlgorithm::Rsa:
+          key_type = ports::ProbeKeyType::Rsa;
+          break;
+        case KeyAlgorithm::EcdsaP256:
+        case KeyAlgorithm::EcdsaP384:
+        case KeyAlgorithm::EcdsaP521:
+          key_type = ports::ProbeKeyType::Ecdsa;
+          break;
+        case KeyAlgorithm::Ed25519:
+          key_type = ports::ProbeKeyType::Ed25519;
+          break;
+        default:
+          break;
+      }
+    }
     std::vector<ProbeCheck> checks;
     for (const Endpoint& endpoint : endpoints) {
       const auto protocol = service.probe.starttls ? service.probe.starttls
@@ -550,6 +570,7 @@ class Runner {
           check.target.protocol = *protocol;
           check.target.sni = sni;
           check.target.ehlo_name = "localhost";
+          check.target.key_type = key_type;
           check.target.timeout =
               std::chrono::duration_cast<std::chrono::milliseconds>(service.probe.timeout);
         }

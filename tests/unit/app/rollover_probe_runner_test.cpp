@@ -308,6 +308,7 @@ TEST(RolloverProbeRunner, RenewalIsVerifiedOnEveryAddressBeforeTheOldRecordIsRet
     if (target.tlsa.empty()) continue;
     verified_addresses.insert(target.address);
     EXPECT_EQ(target.protocol, StartTlsProtocol::Smtp);
+    EXPECT_EQ(target.key_type, ports::ProbeKeyType::Ecdsa) << "the candidate's key type";
     EXPECT_EQ(target.sni, "mail.example.test");
     EXPECT_EQ(target.port, 25);
     EXPECT_EQ(target.tlsa.size(), 2u);

@@ -50,11 +50,13 @@ Result<DanebotInvocation> danebotInvocation(const DanebotOptions& options,
   service.publisher = std::string(kDanebotServiceName);
   service.certificate = config::PemBundleSource{*options.cert_file};
   service.deploy = config::HookDeploy{{*options.hook}, std::chrono::seconds(120)};
-  service.probe.enabled = false;
-  if (options.probe)
-    invocation.warnings.emplace_back(
-        "--probe is accepted but not honoured yet: probing arrives with verification (issue 4); "
-        "the hook runs once the new records are safe, as without --probe");
+  service.probe.enabled = options.probe;
+  if (options.probe) {
+    // DaneBot probes the first name and port; daneguard probes every address of it and asks
+    // for the full DANE verdict, not just an equal certificate.
+    service.probe.configured = true;
+    service.probe.endpoints = {config::ServerAddress{service.hosts.front(), service.ports.front()}};
+  }
   if (options.propagation_time) {
     if (options.propagation_time->count() <= 0)
       return fail(ErrorKind::Usage, "--propagation-time must be at least 1 second");

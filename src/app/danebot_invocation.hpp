@@ -4,8 +4,8 @@
 //
 // Differences on purpose: --propagation-time is how long every authoritative server may take to
 // serve the new records before the run gives up (DaneBot added it to a fixed sleep); the wait
-// itself comes from observed TTLs. --probe is accepted but reported: probing arrives with
-// verification (issue 4).
+// itself comes from observed TTLs. --probe probes the first name and port as DaneBot does, but
+// every address of it, and requires a full DANE verdict (docs/rollover.md "Verification").
 #pragma once
 
 #include <chrono>

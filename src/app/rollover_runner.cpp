@@ -13,6 +13,7 @@
 #include "core/digest.hpp"
 #include "core/hex.hpp"
 #include "core/rollover/rollover_planner.hpp"
+#include "core/tls/starttls_protocol.hpp"
 #include "core/tlsa/tlsa_compute.hpp"
 #include "core/tlsa/tlsa_mnemonics.hpp"
 #include "core/tlsa/tlsa_owner_name.hpp"
@@ -551,7 +552,7 @@ class Runner {
         options_.overrides.poll_interval.value_or(service.rollover.poll_interval);
     policy.propagation_timeout = service.rollover.propagation_timeout;
     policy.record_ttl = seconds(service.ttl);
-    policy.verify_after_deploy = false;  // probing arrives with verification (issue 4)
+    policy.verify_after_deploy = service.probe.active();
     return policy;
   }
 
@@ -581,6 +582,8 @@ class Runner {
       state.deployed = stored->deployed;
       state.candidate = round.candidate;
       state.verified_id = stored->verified_id;
+      if (round.service->probe.active() && stored->deployed.id != round.candidate.id)
+        state.served_id = servedEverywhere(round);
       for (const std::string& owner : round.owners) {
         const OwnerObservation& observation = round.observations.at(owner);
         OwnerState& owner_state = state.owners.emplace_back();
@@ -646,6 +649,222 @@ class Runner {
     }
   }
 
+  // ---- probing ------------------------------------------------------------------------------
+
+  /// One endpoint address to probe, and the owner name whose RRset must authenticate it.
+  struct ProbeCheck {
+    ports::ProbeTarget target;
+    std::string owner;
+    std::string expected_id;  // certificateId of the leaf this key type must present
+  };
+
+  /// The signature algorithms to offer so that a server with several certificates presents
+  /// the one of `key`'s type.
+  static ports::ProbeKeyType probeKeyTypeFor(const PublicKeyFacts& key) {
+    switch (key.algorithm) {
+      case KeyAlgorithm::Rsa:
+        return ports::ProbeKeyType::Rsa;
+      case KeyAlgorithm::EcdsaP256:
+      case KeyAlgorithm::EcdsaP384:
+      case KeyAlgorithm::EcdsaP521:
+        return ports::ProbeKeyType::Ecdsa;
+      case KeyAlgorithm::Ed25519:
+        return ports::ProbeKeyType::Ed25519;
+      default:
+        return ports::ProbeKeyType::Any;
+    }
+  }
+
+  /// Every endpoint x address x owner of the service (configuration.md, "[services.probe]").
+  Result<std::vector<ProbeCheck>> probeChecks(const ServiceRound& round) {
+    const config::Service& service = *round.service;
+    if (ports_.probe == nullptr || ports_.addresses == nullptr)
+      return fail(ErrorKind::Internal,
+                  "service " + service.name + " probes, but this command has no TLS prober");
+    struct Endpoint {
+      std::string host;
+      std::uint16_t port = 0;
+      std::vector<std::pair<std::string, std::string>> owners;  // owner name, SNI host
+    };
+    const auto ownerOf = [&](std::uint16_t port, const std::string& host) -> Result<std::string> {
+      auto owner = tlsaOwnerName(port, config::transportProtocolName(service.protocol), host);
+      if (!owner) return fail(owner.error());
+      return owner->toString();
+    };
+    std::vector<Endpoint> endpoints;
+    if (service.probe.endpoints.empty()) {
+      for (const std::string& host : service.hosts)
+        for (const std::uint16_t port : service.ports) {
+          auto owner = ownerOf(port, host);
+          if (!owner) return fail(owner.error());
+          endpoints.push_back({host, port, {{*owner, host}}});
+        }
+    } else {
+      for (const config::ServerAddress& address : service.probe.endpoints) {
+        Endpoint& endpoint = endpoints.emplace_back(Endpoint{address.host, address.port, {}});
+        const bool named = std::ranges::find(service.hosts, address.host) != service.hosts.end() &&
+                           std::ranges::find(service.ports, address.port) != service.ports.end();
+        // A service host and port stands for its own owner name; anything else (a backend, a
+        // load balancer) serves every name of the service, so it must satisfy every RRset.
+        for (const std::string& host : service.hosts)
+          for (const std::uint16_t port : service.ports) {
+            if (named && (host != address.host || port != address.port)) continue;
+            auto owner = ownerOf(port, host);
+            if (!owner) return fail(owner.error());
+            endpoint.owners.emplace_back(*owner, host);
+          }
+      }
+    }
+    // One pass per certificate, asking for its key type: a server with RSA and ECDSA
+    // certificates (a dual service) must present each of them, whichever it prefers.
+    std::vector<std::pair<ports::ProbeKeyType, std::string>> expected;
+    for (const LoadedCertificate& certificate : round.certificates)
+      expected.emplace_back(probeKeyTypeFor(certificate.chain.leaf().public_key),
+                            certificateId(certificate.chain));
+    if (expected.empty()) expected.emplace_back(ports::ProbeKeyType::Any, round.candidate.id);
+    std::vector<ProbeCheck> checks;
+    for (const Endpoint& endpoint : endpoints) {
+      const auto protocol = service.probe.starttls ? service.probe.starttls
+                                                   : defaultStartTlsProtocolForPort(endpoint.port);
+      if (!protocol)
+        return fail(ErrorKind::Config,
+                    fmt::format("service {}: port {} has no conventional protocol; set starttls "
+                                "in [services.probe] (\"implicit\", \"smtp\", ...)",
+                                service.name, endpoint.port));
+      auto addresses = ports_.addresses->resolve(endpoint.host);
+      if (!addresses) return fail(addresses.error().withContext("service " + service.name));
+      for (const std::string& address : *addresses) {
+        for (const auto& [owner, sni] : endpoint.owners)
+          for (const auto& [key_type, expected_id] : expected) {
+            ProbeCheck& check = checks.emplace_back();
+            check.owner = owner;
+            check.expected_id = expected_id;
+            check.target.host = endpoint.host;
+            check.target.address = address;
+            check.target.port = endpoint.port;
+            check.target.protocol = *protocol;
+            check.target.sni = sni;
+            check.target.ehlo_name = "localhost";
+            check.target.key_type = key_type;
+            check.target.timeout =
+                std::chrono::duration_cast<std::chrono::milliseconds>(service.probe.timeout);
+          }
+      }
+    }
+    return checks;
+  }
+
+  /// The candidate id when every endpoint address already presents the candidate's leaf; a
+  /// probe that fails only means "not known to be served", so the normal order applies.
+  std::optional<std::string> servedEverywhere(const ServiceRound& round) {
+    auto checks = probeChecks(round);
+    if (!checks) {
+      ports_.events.log(LogLevel::Warning, round.service->name,
+                        "cannot probe before deploying: " + checks.error().message);
+      return std::nullopt;
+    }
+    std::set<std::string> probed;
+    for (const ProbeCheck& check : *checks) {
+      const std::string probe_key =
+          check.target.describe() + "/" + std::to_string(static_cast<int>(check.target.key_type));
+      if (!probed.insert(probe_key).second) continue;  // one probe per address and key type
+      auto result = ports_.probe->probe(check.target);
+      if (!result) {
+        ports_.events.log(LogLevel::Debug, round.service->name,
+                          "before deploying: " + result.error().message);
+        return std::nullopt;
+      }
+      if (result->presented.certificates.empty() ||
+          certificateId(result->presented) != check.expected_id)
+        return std::nullopt;
+    }
+    if (probed.empty()) return std::nullopt;
+    ports_.events.log(LogLevel::Info, round.service->name,
+                      fmt::format("every endpoint ({} address(es)) already serves {}",
+                                  probed.size(), shortId(round.candidate.id)));
+    return round.candidate.id;
+  }
+
+  /// Records every authoritative server serves at `owner`: whichever version a resolver holds,
+  /// it contains these, so authenticating against them holds for every client.
+  static std::vector<TlsaRecord> servedByEveryServer(const OwnerObservation& observation) {
+    std::optional<std::vector<TlsaRecord>> common;
+    for (const ServerAnswer& answer : observation.answers) {
+      if (answer.kind == AnswerKind::QueryFailed) continue;
+      if (!common) {
+        common = answer.records;
+        continue;
+      }
+      std::erase_if(*common, [&](const TlsaRecord& record) { return !answer.serves(record); });
+    }
+    return common.value_or(std::vector<TlsaRecord>{});
+  }
+
+  /// Every endpoint address must present the candidate's leaf and authenticate, as OpenSSL's
+  /// DANE client decides, against the RRset every server now serves at its owner name.
+  Result<void> verifyEndpoints(const ServiceRound& round) {
+    const std::string& name = round.service->name;
+    auto checks = probeChecks(round);
+    if (!checks) return fail(checks.error());
+    std::vector<std::string> failures;
+    std::vector<std::string> confirmed;
+    for (ProbeCheck& check : *checks) {
+      const auto observation = round.observations.find(check.owner);
+      if (observation != round.observations.end())
+        check.target.tlsa = servedByEveryServer(observation->second);
+      const std::string endpoint = check.target.describe();
+      if (check.target.tlsa.empty()) {
+        failures.push_back(endpoint + ": no TLSA record at " + check.owner +
+                           " is served by every authoritative server");
+        continue;
+      }
+      auto result = ports_.probe->probe(check.target);
+      if (!result) {
+        // The prober's errors usually name the endpoint already.
+        const std::string& why = result.error().message;
+        failures.push_back(why.rfind(endpoint, 0) == 0 ? why : endpoint + ": " + why);
+        continue;
+      }
+      const std::string served = result->presented.certificates.empty()
+                                     ? std::string("no certificate")
+                                     : shortId(certificateId(result->presented));
+      if (result->presented.certificates.empty() ||
+          certificateId(result->presented) != check.expected_id) {
+        failures.push_back(
+            fmt::format("{}: serves {}, not the deployed {} (was the service "
+                        "reloaded?)",
+                        endpoint, served, shortId(check.expected_id)));
+        continue;
+      }
+      if (!result->dane.authenticated) {
+        failures.push_back(fmt::format(
+            "{}: serves {} but a DANE client does not authenticate "
+            "it with the {} record(s) at {}: {}",
+            endpoint, served, check.target.tlsa.size(), check.owner, result->dane.reason));
+        continue;
+      }
+      const std::string matched =
+          result->dane.matched ? describeRecord(*result->dane.matched) : std::string("a record");
+      ports_.events.log(LogLevel::Info, name,
+                        fmt::format("{} ({}): {} authenticated by {} at depth {}", endpoint,
+                                    check.owner, served, matched, result->dane.depth));
+      confirmed.push_back(endpoint);
+    }
+    if (!failures.empty())
+      return fail(ErrorKind::VerificationFailed,
+                  fmt::format("service {}: verification of {} failed on {} of {} endpoint "
+                              "check(s): {}; the old records stay, and the next run probes "
+                              "again before retiring anything",
+                              name, shortId(round.candidate.id), failures.size(), checks->size(),
+                              fmt::join(failures, "; ")));
+    if (checks->empty())
+      return fail(ErrorKind::Config, "service " + name + ": no endpoint to probe");
+    ports_.events.action(
+        name, fmt::format("verified {} on {} endpoint check(s): {}", shortId(round.candidate.id),
+                          confirmed.size(), fmt::join(confirmed, ", ")));
+    return {};
+  }
+
   // ---- dry run -----------------------------------------------------------------------------
 
   /// Merges facts in memory and lists what `run` would do. False when the listing is complete.
@@ -692,6 +911,9 @@ class Runner {
       return fmt::format("retire {} at {} via {}", fmt::join(records, ", "), retire->owner,
                          target(retire->service));
     }
+    if (const auto* deploy = std::get_if<Deploy>(&action); deploy && deploy->already_served)
+      return "record " + shortId(deploy->candidate_id) + " as deployed for service " +
+             deploy->service + " (every endpoint already serves it; no hook)";
     if (const auto* deploy = std::get_if<Deploy>(&action))
       return "deploy " + shortId(deploy->candidate_id) + " for service " + deploy->service;
     if (const auto* verify = std::get_if<Verify>(&action))
@@ -740,6 +962,22 @@ class Runner {
         index = std::get<1>(*group);
         continue;
       }
+      if (const auto* deploy = std::get_if<Deploy>(&action); deploy && deploy->already_served) {
+        ServiceRound* round = findRound(services, deploy->service);
+        if (round == nullptr || round->candidate.id != deploy->candidate_id)
+          return stop(report, Error{ErrorKind::Internal, "planned to record an unknown candidate " +
+                                                             deploy->candidate_id});
+        if (auto recorded =
+                ports_.store.recordDeployed(deploy->service, round->candidate, ports_.clock.now());
+            !recorded)
+          return stop(report, recorded.error());
+        ++report.actions_done;
+        ports_.events.action(deploy->service,
+                             "recorded " + shortId(deploy->candidate_id) +
+                                 " as deployed: every endpoint already serves it (hook not run)");
+        ++index;
+        continue;
+      }
       if (const auto* deploy = std::get_if<Deploy>(&action)) {
         ServiceRound* round = findRound(services, deploy->service);
         if (round == nullptr || round->certificates.empty() ||
@@ -766,9 +1004,17 @@ class Runner {
         continue;
       }
       if (const auto* verify = std::get_if<Verify>(&action)) {
-        // The policy never asks for it yet (verify_after_deploy = false): say so if it does.
-        ports_.events.log(LogLevel::Warning, verify->service,
-                          "verification was planned but probing arrives with issue 4; skipped");
+        ServiceRound* round = findRound(services, verify->service);
+        if (round == nullptr || round->candidate.id != verify->candidate_id)
+          return stop(report, Error{ErrorKind::Internal, "planned to verify an unknown candidate " +
+                                                             verify->candidate_id});
+        if (auto verified = verifyEndpoints(*round); !verified)
+          return stop(report, verified.error());
+        if (auto recorded = ports_.store.recordVerified(verify->service, verify->candidate_id,
+                                                        ports_.clock.now());
+            !recorded)
+          return stop(report, recorded.error());
+        ++report.actions_done;
         ++index;
         continue;
       }

@@ -2,6 +2,12 @@
 // authoritative server, loads the candidate certificate, plans, and executes the plan's actions
 // exactly as rollover_plan.hpp demands, round after round until nothing is due now.
 //
+// Probing (docs/rollover.md "Verification"): for a service with an active probe configuration,
+// every endpoint address is probed before a deploy (the candidate already served everywhere is
+// recorded without running the hook) and after it; the Verify action fails the run, naming each
+// failing endpoint, unless every one serves the candidate and authenticates against the RRset
+// every authoritative server serves. Nothing is retired before that.
+//
 // Failure policy: a failed action stops the run at once (the old records and certificate stay;
 // the next run derives its step again from DNS and the state store). A problem confined to one
 // service (its certificate is refused, its zone cannot be observed, it is Blocked) is reported
@@ -24,8 +30,10 @@
 #include "ports/clock.hpp"
 #include "ports/deployer.hpp"
 #include "ports/dns_query.hpp"
+#include "ports/host_addresses.hpp"
 #include "ports/publisher_directory.hpp"
 #include "ports/state_store.hpp"
+#include "ports/tls_probe.hpp"
 
 namespace daneguard::app {
 
@@ -37,6 +45,11 @@ struct RunnerPorts {
   ports::Deployer& deployer;
   ports::Clock& clock;
   RunEvents& events;
+  /// For services with an active [services.x.probe]: connect to every endpoint before a deploy
+  /// (is the candidate served already?) and after it (Verify). Pointers, so that callers with
+  /// no probing service need not provide them; a probing service without them is an error.
+  ports::TlsProbe* probe = nullptr;
+  ports::HostAddresses* addresses = nullptr;
 };
 
 /// Command-line overrides of the configured [rollover] timing (tests, impatient operators).

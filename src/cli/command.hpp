@@ -22,6 +22,7 @@ CommandAction registerDemoCommand(CLI::App& parent);
 CommandAction registerRunCommand(CLI::App& parent);
 CommandAction registerPlanCommand(CLI::App& parent);
 CommandAction registerStatusCommand(CLI::App& parent);
+CommandAction registerCheckCommand(CLI::App& parent);
 CommandAction registerVerifyCommand(CLI::App& parent);
 CommandAction registerCertbotHookCommand(CLI::App& parent);
 

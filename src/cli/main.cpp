@@ -31,7 +31,7 @@ int runMain(int argc, char** argv) {
   std::vector<RegisteredCommand> commands;
   for (const CommandRegistration registration :
        {registerTlsaCommand, registerCheckConfigCommand, registerDemoCommand, registerRunCommand,
-        registerPlanCommand, registerStatusCommand, registerVerifyCommand,
+        registerPlanCommand, registerStatusCommand, registerVerifyCommand, registerCheckCommand,
         registerCertbotHookCommand}) {
     const std::size_t before = cli.get_subcommands({}).size();
     CommandAction action = registration(cli);

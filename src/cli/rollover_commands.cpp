@@ -18,7 +18,9 @@
 #include "adapters/deploy/hook_staging.hpp"
 #include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/files/lock_file.hpp"
+#include "adapters/hosts/getaddrinfo_host_addresses.hpp"
 #include "adapters/publishers/publisher_directory.hpp"
+#include "adapters/tls/openssl_tls_probe.hpp"
 #include "app/danebot_invocation.hpp"
 #include "app/rollover_runner.hpp"
 #include "cli/command.hpp"
@@ -87,7 +89,8 @@ void addDanebotOptions(CLI::App& app, RolloverCommandOptions& options) {
                      "seconds every authoritative server may take to serve new records")
           ->check(CLI::PositiveNumber)
           ->group(group);
-  app.add_flag("--probe", options.probe, "accepted; probing arrives with verification (issue 4)")
+  app.add_flag("--probe", options.probe,
+               "probe the first name and port before and after deploying (DANE verdict)")
       ->group(group);
 }
 
@@ -340,7 +343,11 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   LazyStateStore store(state_dir);
   const std::unique_ptr<ports::Deployer> deployer = makeDeployer(state_dir);
   adapters::clock::SystemClock clock;
+  adapters::hosts::GetaddrinfoHostAddresses addresses;
+  adapters::tls::OpenSslTlsProbe probe;
   app::RunnerPorts ports{query, publishers, certificates, store, *deployer, clock, events};
+  ports.probe = &probe;
+  ports.addresses = &addresses;
 
   app::RunOptions run_options;
   run_options.mode = kind == CommandKind::Run ? app::RunMode::Execute : app::RunMode::DryRun;

@@ -991,6 +991,16 @@ config::ProbeSettings Decoder::probe(const toml::table& table, const std::string
     }
   }
   if (const auto timeout = duration(reader, "timeout", false)) probe.timeout = *timeout;
+  if (const auto starttls = reader.string("starttls")) {
+    probe.starttls = parseStartTlsProtocol(*starttls);
+    if (!probe.starttls)
+      reader.error("starttls", fmt::format("unknown protocol '{}' (supported: 'implicit', "
+                                           "'smtp', 'lmtp', 'imap', 'pop3', 'ftp', "
+                                           "'xmpp-client', 'xmpp-server', 'sieve', 'ldap', "
+                                           "'postgres', 'nntp')",
+                                           *starttls));
+  }
+  probe.configured = true;
   reader.rejectUnknownKeys();
   return probe;
 }

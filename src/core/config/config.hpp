@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/dns/tsig_algorithm.hpp"
+#include "core/tls/starttls_protocol.hpp"
 #include "core/tlsa/tlsa_record.hpp"
 
 namespace daneguard::config {
@@ -216,7 +217,15 @@ struct ProbeSettings {
   bool enabled = true;
   std::vector<ServerAddress> endpoints;  // empty: every host x every port of the service
   std::chrono::seconds timeout{10};
+  /// A [services.x.probe] table was given (or DaneBot --probe). Probing is off without one, so
+  /// configurations written for servers daneguard cannot reach keep working.
+  bool configured = false;
+  /// Protocol before the handshake; absent: implied by each port (defaultStartTlsProtocolForPort).
+  std::optional<StartTlsProtocol> starttls;
   bool operator==(const ProbeSettings&) const = default;
+
+  /// Whether `run` probes before and after a deploy.
+  [[nodiscard]] bool active() const { return configured && enabled; }
 };
 
 struct Service {

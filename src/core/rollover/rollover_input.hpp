@@ -90,6 +90,10 @@ struct ServiceState {
   CertificateRecords candidate;    // what should be served; equal id = nothing to do
   std::optional<CertificateRecords> next_key;  // staged key, published long before use
   std::optional<std::string> verified_id;      // candidate id a probe confirmed as served
+  /// Candidate id that every endpoint was seen serving before any deploy (a probe found the
+  /// operator or a crashed run already installed it): the hook is not run again, only the
+  /// records are reconciled. Only set by a shell that probes.
+  std::optional<std::string> served_id;
 };
 
 struct RolloverPolicy {
@@ -101,6 +105,7 @@ struct RolloverPolicy {
   Duration propagation_timeout{3600};
   Duration record_ttl{3600};  // TTL of records daneguard adds
   Duration poll_interval{60};
+  /// Plan Verify after a deploy and retire nothing until verified_id == candidate id.
   bool verify_after_deploy = false;
 };
 

@@ -7,7 +7,8 @@
 //   A crash in between leaves an owned-but-absent record, which is harmless (only observed
 //   records are ever retired).
 // - Deploy: run the hook; on success record deployed = candidate. Hooks must be idempotent: a
-//   crash after the hook but before the record makes the next run deploy again.
+//   crash after the hook but before the record makes the next run deploy again. With
+//   already_served, only record deployed = candidate (a probe saw it served everywhere).
 // - Verify: probe; on success record verified_id = candidate id.
 // - RetireRecords: record-level deletes of exactly these records; on success drop ownership.
 // After executing any action, observe and plan again; stop at the first failed action.
@@ -31,7 +32,7 @@ enum class Phase {
   AwaitingVisibility,   // some server does not serve them yet (or its query failed)
   AwaitingCacheExpiry,  // visible everywhere; resolvers may still hold an older RRset
   Deploying,            // the hook is due
-  Verifying,            // deployed, waiting for the probe to confirm it
+  Verifying,            // deployed, waiting for the probe to confirm it (or for its records)
   Retiring,             // removing owned records that match nothing deployed or staged
   Blocked,              // needs an operator: propagation timeout exceeded
 };
@@ -48,6 +49,9 @@ struct PublishRecords {
 struct Deploy {
   std::string service;
   std::string candidate_id;
+  /// Every endpoint already serves the candidate (ServiceState::served_id): record it as
+  /// deployed without running the hook.
+  bool already_served = false;
 };
 
 struct Verify {

@@ -77,8 +77,7 @@ class ServicePlanner {
     if (service_.candidate.id != service_.deployed.id) {
       planDeploy(published);
     } else if (policy_.verify_after_deploy && service_.verified_id != service_.candidate.id) {
-      actions_.emplace_back(Verify{service_.name, service_.candidate.id});
-      setPhase(Phase::Verifying, "verifying that the endpoints serve " + service_.candidate.id);
+      planVerify();
     } else {
       planRetire(published);
     }
@@ -182,8 +181,34 @@ class ServicePlanner {
     return published;
   }
 
+  /// The probe authenticates against what the servers serve, so it waits until every server
+  /// serves the candidate's records (they normally do: the deploy waited for that). Nothing is
+  /// retired before it succeeds, and a failed probe is simply planned again by the next run.
+  void planVerify() {
+    std::size_t lagging = 0;
+    for (const OwnerView& view : views_)
+      lagging += reportLagging(view, service_.candidate.records, "");
+    if (lagging > 0) {
+      setPhase(Phase::Verifying, "verifying that the endpoints serve " + service_.candidate.id +
+                                     " once every server serves its records");
+      plan_.due = now_ + policy_.poll_interval;
+      return;
+    }
+    actions_.emplace_back(Verify{service_.name, service_.candidate.id});
+    setPhase(Phase::Verifying, "verifying that the endpoints serve " + service_.candidate.id);
+  }
+
   void planDeploy(bool published) {
     const CertificateRecords& candidate = service_.candidate;
+    if (service_.served_id == candidate.id) {
+      // Installed by the operator, or by a hook whose success a crash kept from being recorded:
+      // running the hook again changes nothing, so only the records are reconciled.
+      actions_.emplace_back(Deploy{service_.name, candidate.id, true});
+      setPhase(Phase::Deploying, "every endpoint already serves " + candidate.id +
+                                     ": recording it as deployed without running the hook; "
+                                     "its records are published and the old ones retired as usual");
+      return;
+    }
     if (!service_.deployed.records.empty() &&
         isSubset(service_.deployed.records, candidate.records)) {
       actions_.emplace_back(Deploy{service_.name, candidate.id});

@@ -49,7 +49,7 @@ TEST(DanebotInvocation, ReadmeExampleBuildsOneServiceWithRfc2136AndHook) {
             "/etc/lego/certificates/mx.example.com.pem");
   EXPECT_EQ(std::get<config::HookDeploy>(service.deploy).command,
             std::vector<std::string>{"/etc/danebot/danebot-hook.sh"});
-  EXPECT_FALSE(service.probe.enabled);
+  EXPECT_FALSE(service.probe.active()) << "probing only with --probe";
   const auto* publisher = std::get_if<config::Rfc2136Publisher>(config.findPublisher("danebot"));
   ASSERT_NE(publisher, nullptr);
   EXPECT_EQ(publisher->server, (config::ServerAddress{"53.53.53.53", 53}));
@@ -117,10 +117,14 @@ TEST(DanebotInvocation, EachFlagLandsWhereItShould) {
          EXPECT_NE(i.warnings[0].find("DANEBOT_RFC2136_TSIG_SECRET"), std::string::npos);
          EXPECT_EQ(i.warnings[0].find("YXJndg=="), std::string::npos);
        }},
-      {"--probe is reported, never silently ignored", [](auto& o) { o.probe = true; },
+      {"--probe probes the first name and port", [](auto& o) { o.probe = true; },
        [](const auto& i) {
-         ASSERT_EQ(i.warnings.size(), 1u);
-         EXPECT_NE(i.warnings[0].find("issue 4"), std::string::npos);
+         EXPECT_TRUE(i.warnings.empty());
+         const config::ProbeSettings& probe = i.config.services.at(0).probe;
+         EXPECT_TRUE(probe.active());
+         ASSERT_EQ(probe.endpoints.size(), 1u);
+         EXPECT_EQ(probe.endpoints[0].host, i.config.services[0].hosts.front());
+         EXPECT_EQ(probe.endpoints[0].port, i.config.services[0].ports.front());
        }},
   };
   for (const FlagCase& flag_case : cases) {

@@ -115,7 +115,8 @@ TEST(ConfigParser, EveryKeyReachesTheValueTypes) {
   EXPECT_EQ(std::get<config::HookDeploy>(smtp.deploy),
             (config::HookDeploy{{"/usr/local/sbin/deploy", "smtp", "--reload", ""}, 45s}));
   EXPECT_EQ(smtp.probe,
-            (config::ProbeSettings{false, {{"mx1.example.net", 25}, {"2001:db8::25", 587}}, 60s}));
+            (config::ProbeSettings{
+                false, {{"mx1.example.net", 25}, {"2001:db8::25", 587}}, 60s, true, std::nullopt}));
   // Overrides replace single keys; the rest comes from [rollover].
   EXPECT_EQ(smtp.rollover, (config::RolloverSettings{3, 5min, 30s, 24h}));
 

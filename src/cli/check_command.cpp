@@ -1,0 +1,152 @@
+// `daneguard check`: runs every check (app/check/service_checks.hpp) over the configured
+// services and prints one line per finding with a suggested fix, or JSON. Exit 0 when nothing
+// is worth a warning, 1 otherwise (docs/exit-codes.md); changes nothing.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "adapters/certificates/pem_certificate_loader.hpp"
+#include "adapters/config_toml/config_toml.hpp"
+#include "adapters/dns/ldns_dns_query.hpp"
+#include "adapters/publishers/publisher_directory.hpp"
+#include "adapters/resolver/unbound_dane_lookup.hpp"
+#include "adapters/resolver/validating_resolver_lookup.hpp"
+#include "app/check/service_checks.hpp"
+#include "cli/command.hpp"
+#include "cli/global_options.hpp"
+
+namespace daneguard::cli {
+namespace {
+
+constexpr const char* kDefaultConfigPath = "/etc/daneguard/daneguard.toml";
+constexpr int kFindingsExit = 1;
+
+struct CheckOptions {
+  std::string config_path = kDefaultConfigPath;
+  std::vector<std::string> services;
+  bool json = false;
+  std::uint16_t authority_port = 53;
+  std::vector<std::string> trust_anchors;
+  std::string resolver;
+  std::vector<std::string> stubs;
+  bool no_dnssec = false;
+};
+
+Result<ports::DnsServer> parseServer(const std::string& flag, const std::string& text) {
+  auto server = ports::parseDnsServer(text);
+  if (!server) return fail(ErrorKind::Usage, flag + ": " + server.error().message);
+  return server;
+}
+
+/// The validating path, as `verify` builds it: a validating resolver whose AD bit is trusted,
+/// or libunbound with the given (default: the system root) trust anchors and stub zones.
+Result<std::unique_ptr<ports::DaneLookup>> makeLookup(const CheckOptions& options) {
+  using namespace adapters::resolver;
+  if (!options.resolver.empty()) {
+    if (!options.trust_anchors.empty() || !options.stubs.empty())
+      return fail(ErrorKind::Usage,
+                  "--resolver (trust the resolver's AD bit) cannot be combined with "
+                  "--trust-anchor or --stub (validate here)");
+    auto server = parseServer("--resolver", options.resolver);
+    if (!server) return fail(std::move(server.error()));
+    return std::unique_ptr<ports::DaneLookup>(std::make_unique<ValidatingResolverLookup>(*server));
+  }
+  UnboundLookupOptions settings;
+  for (const std::string& file : options.trust_anchors)
+    settings.trust_anchor_files.emplace_back(file);
+  for (const std::string& stub : options.stubs) {
+    const auto equals = stub.find('=');
+    if (equals == std::string::npos || equals == 0)
+      return fail(ErrorKind::Usage, "--stub '" + stub +
+                                        "': expected ZONE=HOST[:PORT], e.g. "
+                                        "example.test=127.0.0.1:5353");
+    auto server = parseServer("--stub", stub.substr(equals + 1));
+    if (!server) return fail(std::move(server.error()));
+    settings.stub_zones.push_back({stub.substr(0, equals), {*server}});
+  }
+  auto lookup = UnboundDaneLookup::create(std::move(settings));
+  if (!lookup) return fail(std::move(lookup.error()));
+  return std::unique_ptr<ports::DaneLookup>(std::move(*lookup));
+}
+
+nlohmann::json findingsJson(const app::check::Findings& findings) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const app::check::Finding& finding : findings)
+    list.push_back({{"severity", app::check::severityName(finding.severity)},
+                    {"service", finding.service},
+                    {"subject", finding.subject},
+                    {"message", finding.message},
+                    {"fix", finding.fix}});
+  return nlohmann::json{{"findings", list},
+                        {"worst", app::check::severityName(app::check::worstSeverity(findings))}};
+}
+
+Result<int> runCheck(const CheckOptions& options) {
+  auto config = adapters::config_toml::loadConfigFile(options.config_path);
+  if (!config) return fail(std::move(config.error()));
+  adapters::dns::LdnsDnsQuery query;
+  adapters::publishers::DirectoryOptions directory_options;
+  directory_options.authority_port = options.authority_port;
+  adapters::publishers::ConfiguredPublisherDirectory publishers(*config, query,
+                                                                std::move(directory_options));
+  adapters::certificates::PemCertificateLoader certificates;
+  std::unique_ptr<ports::DaneLookup> lookup;
+  if (!options.no_dnssec) {
+    auto made = makeLookup(options);
+    if (!made) return fail(std::move(made.error()));
+    lookup = std::move(*made);
+  }
+  app::check::CheckPorts ports{certificates, publishers, query, lookup.get()};
+  auto findings = app::check::runChecks(*config, ports, options.services);
+  if (!findings) return fail(std::move(findings.error()));
+
+  if (options.json) {
+    fmt::print("{}\n", findingsJson(*findings).dump(2));
+  } else {
+    const bool verbose = globalOptions().verbose > 0;
+    for (const app::check::Finding& finding : *findings)
+      if (finding.severity != app::check::Severity::Ok || verbose)
+        fmt::print("{}\n", app::check::formatFinding(finding));
+  }
+  std::fflush(stdout);
+  return app::check::worstSeverity(*findings) >= app::check::Severity::Warning ? kFindingsExit : 0;
+}
+
+}  // namespace
+
+CommandAction registerCheckCommand(CLI::App& parent) {
+  auto options = std::make_shared<CheckOptions>();
+  CLI::App* command = parent.add_subcommand(
+      "check",
+      "Check every service's published TLSA records against the DANE rules and its certificate, "
+      "with a fix for each finding; changes nothing");
+  registerGlobalOptions(*command);
+  command->add_option("-c,--config", options->config_path, "configuration file")
+      ->capture_default_str()
+      ->envname("DANEGUARD_CONFIG");
+  command->add_option("--service", options->services, "only this service (repeatable)");
+  command->add_flag("--json", options->json, "machine-readable output on stdout");
+  command
+      ->add_option("--trust-anchor", options->trust_anchors,
+                   "DS/DNSKEY zone-file lines to validate from, repeatable "
+                   "[/usr/share/dns/root.key]")
+      ->allow_extra_args(false);
+  command->add_option("--resolver", options->resolver,
+                      "HOST[:PORT] of a validating resolver whose AD bit is trusted");
+  command
+      ->add_option("--stub", options->stubs,
+                   "ZONE=HOST[:PORT]: ask these authoritative servers for ZONE (private zones), "
+                   "repeatable")
+      ->allow_extra_args(false);
+  command->add_flag("--no-dnssec", options->no_dnssec,
+                    "skip the DNSSEC checks (reported as a notice)");
+  command
+      ->add_option("--authority-port", options->authority_port,
+                   "port for NS addresses (tests only; 53 in production)")
+      ->group("");
+  return [options]() { return runCheck(*options); };
+}
+
+}  // namespace daneguard::cli

@@ -13,7 +13,7 @@ packages=(
   # independent implementations used as test oracles, and the servers the tests start
   ldnsutils hash-slinger bind9 bind9-utils bind9-dnsutils iproute2 procps sqlite3 time
   knot knot-dnsutils unbound postfix swaks pebble certbot python3-certbot-dns-rfc2136 lego
-  pdns-server pdns-backend-sqlite3 python3 curl ca-certificates
+  pdns-server pdns-backend-sqlite3 python3 curl ca-certificates strace
   # speeds up rebuilds in CI and development; harmless when unused
   ccache
 )

@@ -392,7 +392,12 @@ std::vector<std::size_t> bestChain(const IssuerGraph& graph,
 
 Result<void> checkChainIsComplete(const IssuerGraph& graph, const std::vector<std::size_t>& chain) {
   const SourcedCertificate& leaf = graph.sourced(chain.front());
-  if (isCa(leaf.certificate.get())) {
+  // A lone self-signed certificate is the classic DANE-EE set-up (`openssl req -x509` marks it
+  // CA:TRUE by default), so it is the server's own even with the CA flag set.
+  const bool lone_self_signed =
+      graph.size() == 1 &&
+      X509_check_issued(leaf.certificate.get(), leaf.certificate.get()) == X509_V_OK;
+  if (isCa(leaf.certificate.get()) && !lone_self_signed) {
     return fail(ErrorKind::InvalidInput,
                 fmt::format("{}: leaf certificate is a CA certificate ({} at line {}); the "
                             "server's own certificate is missing",

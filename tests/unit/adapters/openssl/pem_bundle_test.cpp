@@ -286,3 +286,29 @@ TEST(PemBundleEdges, ChainLoaderSkipsKeysEvenEncryptedOnes) {
 
 }  // namespace
 }  // namespace daneguard::adapters::openssl
+
+namespace daneguard::adapters::openssl {
+namespace {
+
+// `openssl req -x509` marks a self-signed certificate CA:TRUE by default; DANE-EE operators use
+// exactly that, so a lone self-signed certificate is accepted as the server's own.
+TEST(PemBundleSelfSigned, LoneSelfSignedCaCertificateIsTheLeaf) {
+  const testing::TempDir dir;
+  const auto key = dir.path() / "key.pem";
+  const auto cert = dir.path() / "cert.pem";
+  const auto made =
+      testing::runCommand({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.string(), "-out",
+                           cert.string(), "-days", "3", "-subj", "/CN=mail.example.test"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const auto text = testing::runCommand(
+      {"openssl", "x509", "-in", cert.string(), "-noout", "-ext", "basicConstraints"});
+  ASSERT_NE(text.out.find("CA:TRUE"), std::string::npos) << "premise: openssl marks it a CA";
+  const auto loaded = loadCertificateFiles({.certificate = cert, .private_key = key});
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->chain.certificates.size(), 1U);
+  EXPECT_TRUE(loaded->chain.leaf().is_ca);
+}
+
+}  // namespace
+}  // namespace daneguard::adapters::openssl

@@ -290,7 +290,7 @@ config::Config twoServices() {
 TEST(CheckCollector, EveryOwnerOfEveryServiceIsCheckedAgainstTheCertificate) {
   FakeWorld world;
   world.rrset = {matching("3 1 1"), matching("1 1 1")};
-  app::check::CheckPorts ports{world, world, world, nullptr};
+  app::check::CheckPorts ports{world, world, world, nullptr, {}, {}};
   const auto findings = app::check::runChecks(twoServices(), ports, {});
   ASSERT_TRUE(findings.has_value());
   EXPECT_EQ(world.asked, (std::vector<std::string>{"_25._tcp.mail.example.test.",
@@ -308,7 +308,7 @@ TEST(CheckCollector, EveryOwnerOfEveryServiceIsCheckedAgainstTheCertificate) {
 TEST(CheckCollector, AFailedQueryIsAFindingAndTheOtherServicesStillRun) {
   FakeWorld world;
   world.fails = true;
-  app::check::CheckPorts ports{world, world, world, nullptr};
+  app::check::CheckPorts ports{world, world, world, nullptr, {}, {}};
   const auto findings = app::check::runChecks(twoServices(), ports, {});
   ASSERT_TRUE(findings.has_value());
   EXPECT_EQ(world.asked.size(), 2u);
@@ -322,7 +322,7 @@ TEST(CheckCollector, AFailedQueryIsAFindingAndTheOtherServicesStillRun) {
 TEST(CheckCollector, OnlyTheNamedServicesAndUnknownNamesAreRefused) {
   FakeWorld world;
   world.rrset = {matching("3 1 1")};
-  app::check::CheckPorts ports{world, world, world, nullptr};
+  app::check::CheckPorts ports{world, world, world, nullptr, {}, {}};
   const auto findings = app::check::runChecks(twoServices(), ports, {"backup"});
   ASSERT_TRUE(findings.has_value());
   EXPECT_EQ(world.asked, std::vector<std::string>{"_25._tcp.backup.example.test."});

@@ -132,6 +132,14 @@ app::check::ServerFilesGathering gatherPostfixFiles(const std::string& config_di
          "pass the directory holding main.cf with --postfix-config DIR"});
     return gathered;
   }
+  if (outcome->stdout_bytes > outcome->stdout_tail.size()) {
+    // Only the tail was kept: a partial list would hide files, so say so instead.
+    gathered.findings.push_back(
+        {app::check::Severity::Warning, "", server,
+         "postconf printed more than expected, so the files Postfix reads were not checked",
+         "check smtpd_tls_chain_files and smtpd_tls_cert_file in main.cf by hand"});
+    return gathered;
+  }
   gathered.servers.push_back({server, app::check::parsePostconfFiles(outcome->stdout_tail)});
   return gathered;
 }

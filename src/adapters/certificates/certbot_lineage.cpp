@@ -5,8 +5,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <system_error>
 
 #include "adapters/files/bounded_file.hpp"
@@ -15,36 +13,6 @@ namespace daneguard::adapters::certificates {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
-std::string lowerCase(std::string_view text) {
-  std::string lowered(text);
-  std::ranges::transform(lowered, lowered.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lowered;
-}
-
-/// configobj (which certbot uses) accepts these spellings for booleans.
-std::optional<bool> parseBoolean(std::string_view text) {
-  const std::string value = lowerCase(text);
-  if (value == "true" || value == "yes" || value == "on" || value == "1") return true;
-  if (value == "false" || value == "no" || value == "off" || value == "0") return false;
-  return std::nullopt;
-}
-
-std::string_view unquote(std::string_view value) {
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-      value.back() == value.front())
-    return value.substr(1, value.size() - 2);
-  return value;
-}
 
 /// "archive/mail/fullchain7.pem": the last three components, as operators know them.
 std::string archiveLabel(const fs::path& resolved) {
@@ -119,61 +87,6 @@ Result<CertbotLineageFiles> resolveCertbotLineage(const config::CertbotLineageSo
   return files;
 }
 
-Result<CertbotRenewalFacts> parseCertbotRenewal(std::string_view text,
-                                                std::string_view source_name) {
-  CertbotRenewalFacts facts;
-  facts.path = std::string(source_name);
-  std::string section;
-  std::size_t line_number = 0;
-  while (!text.empty()) {
-    const std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-    ++line_number;
-    line = trim(line);
-    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-    const auto where = [&] { return fmt::format("{}:{}", source_name, line_number); };
-    if (line.front() == '[') {
-      if (line.back() != ']')
-        return fail(ErrorKind::InvalidInput,
-                    fmt::format("{}: a section header must end with ']'", where()));
-      // configobj nests with [[sub]]; certbot writes only [renewalparams] at one level.
-      section = std::string(trim(line.substr(line.find_first_not_of('['))));
-      section = section.substr(0, section.find(']'));
-      continue;
-    }
-    const std::size_t equals = line.find('=');
-    if (equals == std::string_view::npos)
-      return fail(ErrorKind::InvalidInput,
-                  fmt::format("{}: expected 'key = value' or '[section]'", where()));
-    const std::string key = lowerCase(trim(line.substr(0, equals)));
-    const std::string_view value = unquote(trim(line.substr(equals + 1)));
-    if (section != "renewalparams") continue;
-    if (key == "reuse_key") {
-      const auto reuse = parseBoolean(value);
-      if (!reuse)
-        return fail(ErrorKind::InvalidInput,
-                    fmt::format("{}: reuse_key: expected True or False", where()));
-      facts.reuse_key = *reuse;
-    } else if (key == "key_type") {
-      facts.key_type = lowerCase(value);
-    } else if (key == "elliptic_curve") {
-      facts.elliptic_curve = lowerCase(value);
-    } else if (key == "rsa_key_size") {
-      int bits = 0;
-      const auto [end_of_number, status] =
-          std::from_chars(value.data(), value.data() + value.size(), bits);
-      if (status != std::errc() || end_of_number != value.data() + value.size() || bits <= 0)
-        return fail(ErrorKind::InvalidInput,
-                    fmt::format("{}: rsa_key_size: expected a number of bits", where()));
-      facts.rsa_key_size = bits;
-    } else if (key == "authenticator") {
-      facts.authenticator = std::string(value);
-    }
-  }
-  return facts;
-}
-
 Result<CertbotRenewalFacts> readCertbotRenewal(const fs::path& config_dir,
                                                std::string_view lineage) {
   const fs::path path = config_dir / "renewal" / (std::string(lineage) + ".conf");
@@ -186,7 +99,9 @@ Result<CertbotRenewalFacts> readCertbotRenewal(const fs::path& config_dir,
                       lineagesPresent(config_dir))));
     return fail(std::move(content.error()));
   }
-  return parseCertbotRenewal(content->revealText(), path.string());
+  auto settings = certbot::parseRenewalConf(content->revealText(), path.string());
+  if (!settings) return fail(std::move(settings.error()));
+  return CertbotRenewalFacts{path.string(), std::move(*settings)};
 }
 
 }  // namespace daneguard::adapters::certificates

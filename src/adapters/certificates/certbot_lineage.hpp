@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/certbot/renewal_conf.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
 
@@ -33,15 +34,10 @@ struct CertbotLineageFiles {
   std::string private_key_label;
 };
 
-/// What renewal/<name>.conf says about the next renewal ([renewalparams] only). Absent keys stay
-/// unset: certbot then applies its own defaults (reuse_key false, key_type rsa since 2.0 ecdsa).
+/// renewal/<name>.conf as read by readCertbotRenewal (parsed by core/certbot/renewal_conf).
 struct CertbotRenewalFacts {
-  std::string path;                           // the file read, for messages
-  bool reuse_key = false;                     // reuse_key = True: the key survives renewals
-  std::optional<std::string> key_type;        // "rsa" or "ecdsa", lower case
-  std::optional<std::string> elliptic_curve;  // "secp256r1", "secp384r1", ...
-  std::optional<int> rsa_key_size;            // 2048, 3072, 4096
-  std::optional<std::string> authenticator;   // "webroot", "dns-rfc2136", ...
+  std::string path;  // the file read, for messages
+  certbot::RenewalSettings settings;
 };
 
 /// Lineage names present under <config_dir>/live/ (directories only), sorted.
@@ -50,13 +46,8 @@ std::vector<std::string> listCertbotLineages(const std::filesystem::path& config
 /// Follows live/<name>/fullchain.pem and privkey.pem to the archive version in use.
 Result<CertbotLineageFiles> resolveCertbotLineage(const config::CertbotLineageSource& source);
 
-/// Reads <config_dir>/renewal/<lineage>.conf.
+/// Reads and parses <config_dir>/renewal/<lineage>.conf; messages name the file and line.
 Result<CertbotRenewalFacts> readCertbotRenewal(const std::filesystem::path& config_dir,
                                                std::string_view lineage);
-
-/// The parser behind readCertbotRenewal: configobj-style `key = value` lines, `[section]`
-/// headers, '#' comments. `source_name` prefixes every message ("renewal/mail.conf:12: ...").
-Result<CertbotRenewalFacts> parseCertbotRenewal(std::string_view text,
-                                                std::string_view source_name);
 
 }  // namespace daneguard::adapters::certificates

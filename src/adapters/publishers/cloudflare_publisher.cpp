@@ -8,6 +8,7 @@
 
 #include "core/hex.hpp"
 #include "core/tlsa/tlsa_presentation.hpp"
+#include "ports/publisher_directory.hpp"
 
 namespace daneguard::adapters::publishers {
 namespace {
@@ -81,7 +82,7 @@ std::optional<TlsaRecord> recordFrom(const json& entry) {
   return std::nullopt;
 }
 
-class CloudflareUpdate final : public ports::DnsUpdate {
+class CloudflareUpdate final : public ports::DnsUpdate, public ports::PublisherAccessCheck {
  public:
   CloudflareUpdate(const config::CloudflarePublisher& publisher, std::string_view name,
                    SecretBytes token, ApiPublisherDependencies dependencies)
@@ -152,6 +153,29 @@ class CloudflareUpdate final : public ports::DnsUpdate {
                         " are not as written; another editor changed them at the same time");
     }
     return outcome;
+  }
+
+  /// Read-only: the zone lookup and a listing of the TLSA records at each owner, as apply()
+  /// starts. A token scoped to DNS:Read passes this too: Cloudflare has no way to ask whether
+  /// it may edit short of editing, which the message says.
+  Result<std::string> checkAccess(const ports::DnsServer& /*server*/, const std::string& zone_name,
+                                  const std::vector<std::string>& owners) override {
+    const std::string zone = canonicalDnsName(zone_name);
+    auto zone_id = zoneId(zone);
+    if (!zone_id) return fail(std::move(zone_id.error()));
+    std::size_t held = 0;
+    for (const std::string& owner : owners) {
+      if (!relativeName(owner, zone))
+        return fail(ErrorKind::Internal,
+                    context_.where(zone) + ": " + owner + " is not inside the zone");
+      auto rrset = list(zone, *zone_id, owner);
+      if (!rrset) return fail(std::move(rrset.error()));
+      held += rrset->records.size();
+    }
+    return fmt::format(
+        "{}: the token may look up the zone and list its TLSA records ({} at {} owner name(s)); "
+        "editing them needs the token's Zone.DNS:Edit permission, which only a change can prove",
+        context_.where(zone), held, owners.size());
   }
 
  private:

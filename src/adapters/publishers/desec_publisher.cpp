@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tlsa/tlsa_presentation.hpp"
+#include "ports/publisher_directory.hpp"
 
 namespace daneguard::adapters::publishers {
 namespace {
@@ -45,7 +46,7 @@ std::string withoutDot(const std::string& name) {
   return !name.empty() && name.back() == '.' ? name.substr(0, name.size() - 1) : name;
 }
 
-class DesecUpdate final : public ports::DnsUpdate {
+class DesecUpdate final : public ports::DnsUpdate, public ports::PublisherAccessCheck {
  public:
   DesecUpdate(const config::DesecPublisher& publisher, std::string_view name, SecretBytes token,
               ApiPublisherDependencies dependencies)
@@ -116,6 +117,29 @@ class DesecUpdate final : public ports::DnsUpdate {
                         " is not as written; another editor changed it at the same time");
     }
     return outcome;
+  }
+
+  /// Read-only: GET of the domain (and of each owner's TLSA RRset). A token policy that forbids
+  /// writing TLSA RRsets is not visible to a read, which the message says.
+  Result<std::string> checkAccess(const ports::DnsServer& /*server*/, const std::string& zone_name,
+                                  const std::vector<std::string>& owners) override {
+    const std::string zone = canonicalDnsName(zone_name);
+    const std::string domain_url = api_url_ + "/domains/" + percentEncode(withoutDot(zone));
+    auto minimum = minimumTtl(zone, domain_url);
+    if (!minimum) return fail(std::move(minimum.error()));
+    std::size_t held = 0;
+    for (const std::string& owner : owners) {
+      if (!relativeName(owner, zone))
+        return fail(ErrorKind::Internal,
+                    context_.where(zone) + ": " + owner + " is not inside the zone");
+      auto rrset = read(zone, domain_url, owner);
+      if (!rrset) return fail(std::move(rrset.error()));
+      held += rrset->records.size();
+    }
+    return fmt::format(
+        "{}: the token may read the domain (minimum TTL {} s) and its TLSA RRsets ({} record(s) "
+        "at {} owner name(s)); a token policy must also allow writing TLSA at these names",
+        context_.where(zone), *minimum, held, owners.size());
   }
 
  private:

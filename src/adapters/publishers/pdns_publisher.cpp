@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/tlsa/tlsa_presentation.hpp"
+#include "ports/publisher_directory.hpp"
 
 namespace daneguard::adapters::publishers {
 namespace {
@@ -38,7 +39,7 @@ struct ZoneState {
   std::vector<ProviderRrset> rrsets;  // the TLSA RRsets at the owners asked for
 };
 
-class PowerDnsUpdate final : public ports::DnsUpdate {
+class PowerDnsUpdate final : public ports::DnsUpdate, public ports::PublisherAccessCheck {
  public:
   PowerDnsUpdate(const config::PowerDnsPublisher& publisher, std::string_view name, SecretBytes key,
                  ApiPublisherDependencies dependencies)
@@ -100,6 +101,27 @@ class PowerDnsUpdate final : public ports::DnsUpdate {
     if (auto verified = verifyWritten(request, zone, state->id, owners); !verified)
       return fail(verified.error());
     return outcome;
+  }
+
+  /// Read-only: the zone lookup and GET of the zone, with the key, exactly as apply() starts.
+  /// PowerDNS keys are server-wide, so a key that may read the zone may also change it.
+  Result<std::string> checkAccess(const ports::DnsServer& /*server*/, const std::string& zone_name,
+                                  const std::vector<std::string>& owners) override {
+    const std::string zone = canonicalDnsName(zone_name);
+    auto zone_id = findZone(zone);
+    if (!zone_id) return fail(std::move(zone_id.error()));
+    auto state = readZone(zone, *zone_id, owners);
+    if (!state) return fail(std::move(state.error()));
+    std::size_t held = 0;
+    for (const ProviderRrset& rrset : state->rrsets)
+      held += rrset.records.size();
+    return fmt::format(
+        "{}: the API key may read the zone ({} TLSA record(s) at {} owner name(s); "
+        "PowerDNS API keys are not scoped, so it may also change them){}",
+        context_.where(zone), held, owners.size(),
+        state->dnssec && !state->api_rectify && !state->presigned
+            ? "; DNSSEC zone without api_rectify: daneguard rectifies after each change"
+            : "");
   }
 
  private:

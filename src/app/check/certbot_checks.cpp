@@ -9,31 +9,10 @@
 #include <type_traits>
 #include <variant>
 
+#include "core/certbot/renewal_conf.hpp"
+
 namespace daneguard::app::check {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-/// configobj values may be quoted; certbot writes them bare.
-std::string_view unquote(std::string_view value) {
-  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-      value.back() == value.front())
-    return value.substr(1, value.size() - 2);
-  return value;
-}
 
 std::string normal(const std::string& path) {
   return std::filesystem::path(path).lexically_normal().string();
@@ -88,11 +67,12 @@ void checkRenewalConf(LineageFacts& lineage, const CertbotCheckInputs& inputs, F
              : "run `daneguard check` as a user that may read " + lineage.renewal_conf});
     return;
   }
-  auto settings = parseCertbotRenewalConf(*text);
+  auto settings = certbot::parseRenewalConf(*text, lineage.renewal_conf);
   if (!settings) {
     findings.push_back({Severity::Warning, service.name, lineage.renewal_conf,
                         settings.error().message,
-                        "certbot refuses this value too; write `reuse_key = True`"});
+                        "certbot cannot renew with this file either: correct the line named "
+                        "(reuse_key takes True or False)"});
     return;
   }
   lineage.reuses_key = settings->reuse_key.value_or(false);
@@ -147,46 +127,6 @@ void checkServerFiles(const LineageFacts& lineage, const CertbotCheckInputs& inp
 }
 
 }  // namespace
-
-Result<CertbotRenewalSettings> parseCertbotRenewalConf(std::string_view text) {
-  CertbotRenewalSettings settings;
-  bool in_renewalparams = false;
-  std::size_t line_number = 0;
-  while (!text.empty()) {
-    const auto end = text.find('\n');
-    std::string_view line = trim(text.substr(0, end));
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    ++line_number;
-    if (line.empty() || line.front() == '#') continue;
-    if (line.front() == '[') {
-      // "[renewalparams]" is depth 1; "[[webroot_map]]" a subsection whose keys are domains.
-      const std::size_t depth = line.find_first_not_of('[');
-      const std::string_view name = trim(line.substr(depth, line.find(']') - depth));
-      in_renewalparams = depth == 1 && name == "renewalparams";
-      continue;
-    }
-    if (!in_renewalparams) continue;
-    const auto equals = line.find('=');
-    if (equals == std::string_view::npos) continue;
-    const std::string_view key = trim(line.substr(0, equals));
-    std::string_view value = trim(line.substr(equals + 1));
-    if (const auto comment = value.find(" #"); comment != std::string_view::npos)
-      value = trim(value.substr(0, comment));
-    value = unquote(value);
-    if (key == "reuse_key") {
-      const std::string word = lower(value);
-      // certbot's own rule (renewal._restore_bool): True or False, any case.
-      if (word != "true" && word != "false")
-        return fail(
-            ErrorKind::InvalidInput,
-            fmt::format("line {}: reuse_key must be True or False, not '{}'", line_number, value));
-      settings.reuse_key = word == "true";
-    } else if (key == "key_type") {
-      settings.key_type = std::string(value);
-    }
-  }
-  return settings;
-}
 
 std::vector<std::string> postconfArgv(std::string_view config_directory) {
   return {"postconf",

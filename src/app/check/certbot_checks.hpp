@@ -6,12 +6,11 @@
 // - a TLS server (Postfix) still configured to read the lineage's live/ files directly: certbot's
 //   renewal then switches the served certificate before its TLSA records are safe.
 // Pure apart from the file reader the caller passes; the caller also gathers what each server
-// reads (postconfArgv() + parsePostconfFiles() for Postfix). The renewal conf parser here is
-// self-contained (configobj subset: sections, key = value, comments).
+// reads (postconfArgv() + parsePostconfFiles() for Postfix). The renewal conf is parsed by
+// core/certbot/renewal_conf.hpp, the same parser the certbot certificate source uses.
 #pragma once
 
 #include <functional>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,15 +20,6 @@
 #include "core/error.hpp"
 
 namespace daneguard::app::check {
-
-/// The [renewalparams] values of certbot's renewal/NAME.conf that matter to DANE.
-struct CertbotRenewalSettings {
-  std::optional<bool> reuse_key;        // absent: certbot's default, a new key every renewal
-  std::optional<std::string> key_type;  // "rsa", "ecdsa"
-};
-
-/// Parses a renewal conf. InvalidInput (naming the line) for a reuse_key that is no boolean.
-Result<CertbotRenewalSettings> parseCertbotRenewalConf(std::string_view text);
 
 /// Files one TLS server is configured to read (certificates, keys, chains).
 struct ServerCertificateFiles {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <variant>
 
 #include "core/tlsa/tlsa_owner_name.hpp"
 
@@ -13,7 +14,37 @@ namespace {
 /// Enough to cover the names a key's policy may treat differently, few enough to stay quick.
 constexpr std::size_t kMaxOwnersPerPublisher = 32;
 
-std::string fixFor(const Error& error) {
+bool isHttpApi(const config::Publisher& publisher) {
+  return std::holds_alternative<config::PowerDnsPublisher>(publisher) ||
+         std::holds_alternative<config::CloudflarePublisher>(publisher) ||
+         std::holds_alternative<config::DesecPublisher>(publisher);
+}
+
+/// HTTP API publishers: the token or key, its scope, and the zone as the provider sees it.
+std::string apiFixFor(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::AuthFailure:
+      return "check the API key or token the publisher's `api_key`/`token` names (file or "
+             "environment variable) and give it access to this zone (PowerDNS: the server's "
+             "api-key; Cloudflare: Zone.Zone:Read and Zone.DNS:Edit on the zone; deSEC: a token "
+             "policy allowing TLSA at these names; see docs/publishers.md)";
+    case ErrorKind::NotFound:
+      return "create the zone at the provider, or fix the publisher's api_url, server_id or "
+             "zone_id; the token must be able to see the zone";
+    case ErrorKind::Config:
+    case ErrorKind::Permission:
+      return "fix the publisher's credentials setting: the file or environment variable named "
+             "must exist and be readable by daneguard's user";
+    case ErrorKind::Transient:
+    case ErrorKind::Ambiguous:
+      return "make sure the API is reachable from this host (api_url, ca_file, proxy)";
+    default:
+      return "see docs/publishers.md for this publisher kind";
+  }
+}
+
+std::string fixFor(const config::Publisher& publisher, const Error& error) {
+  if (isHttpApi(publisher)) return apiFixFor(error);
   switch (error.kind) {
     case ErrorKind::AuthFailure:
       return "make the TSIG key name, algorithm and secret match the key the server has "
@@ -79,7 +110,7 @@ Findings checkPublishers(const config::Config& config, ports::PublisherDirectory
                                    "watch the first rollover's log for publishing errors"});
       } else {
         findings.push_back(Finding{Severity::Error, service, where, zone.outcome.error().message,
-                                   fixFor(zone.outcome.error())});
+                                   fixFor(definition, zone.outcome.error())});
       }
     }
   }

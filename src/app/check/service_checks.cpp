@@ -1,11 +1,14 @@
+// The DANE-rule and DNSSEC checks, and runChecks (see the header).
 #include "app/check/service_checks.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <variant>
 
 #include "app/check/dane_rules.hpp"
+#include "app/check/publisher_checks.hpp"
 #include "core/tlsa/tlsa_owner_name.hpp"
 
 namespace daneguard::app::check {
@@ -169,6 +172,12 @@ Result<Findings> runChecks(const config::Config& config, CheckPorts& ports,
         return fail(ErrorKind::Config, "no service named '" + name + "' in the configuration");
       selected.services.push_back(*service);
     }
+    // Only the publishers of the services asked about: the others are not "unused".
+    std::erase_if(selected.publishers, [&](const auto& publisher) {
+      return std::none_of(
+          selected.services.begin(), selected.services.end(),
+          [&](const config::Service& service) { return service.publisher == publisher.first; });
+    });
   }
   Findings findings =
       checkPublishedRecords(selected, ports.certificates, ports.publishers, ports.query);
@@ -180,6 +189,24 @@ Result<Findings> runChecks(const config::Config& config, CheckPorts& ports,
                                "whether the zones are signed and the TLSA RRsets validate was "
                                "not checked (--no-dnssec)",
                                "drop --no-dnssec, or run `daneguard verify` for a validated view"});
+  }
+  for (Finding& finding : checkPublishers(selected, ports.publishers))
+    findings.push_back(std::move(finding));
+  const bool uses_certbot =
+      std::any_of(selected.services.begin(), selected.services.end(), [](const auto& service) {
+        return std::holds_alternative<config::CertbotLineageSource>(service.certificate);
+      });
+  if (uses_certbot && ports.read_file) {
+    CertbotCheckInputs inputs;
+    inputs.read_file = ports.read_file;
+    if (ports.gather_server_files) {
+      ServerFilesGathering gathered = ports.gather_server_files();
+      inputs.servers = std::move(gathered.servers);
+      for (Finding& finding : gathered.findings)
+        findings.push_back(std::move(finding));
+    }
+    for (Finding& finding : checkCertbotSources(selected, inputs))
+      findings.push_back(std::move(finding));
   }
   return findings;
 }

@@ -1,13 +1,15 @@
 // `daneguard check` as a collector: each check is a function over the configuration and the
-// ports it needs, returning findings (finding.hpp); runChecks calls them in order. Checks added
-// later (certificate sources, publisher credentials) are one more function and one more line in
-// runChecks. A check that cannot run (a server does not answer) reports that as a finding, so
-// one broken service never hides the others.
+// ports it needs, returning findings (finding.hpp); runChecks calls them in order (the DANE
+// rules, DNSSEC, publisher access in publisher_checks.hpp, certbot sources in
+// certbot_checks.hpp). A check that cannot run (a server does not answer) reports that as a
+// finding, so one broken service never hides the others.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "app/check/certbot_checks.hpp"
 #include "app/check/finding.hpp"
 #include "core/config/config.hpp"
 #include "core/error.hpp"
@@ -18,6 +20,13 @@
 
 namespace daneguard::app::check {
 
+/// What gathering the local TLS servers' certificate files produced: the files, and findings
+/// about the gathering itself (postconf absent or failing).
+struct ServerFilesGathering {
+  std::vector<ServerCertificateFiles> servers;
+  Findings findings;
+};
+
 struct CheckPorts {
   ports::CertificateLoader& certificates;
   ports::PublisherDirectory& publishers;
@@ -25,6 +34,11 @@ struct CheckPorts {
   /// A validating path (libunbound or a validating resolver); null: the DNSSEC check says it
   /// did not run.
   ports::DaneLookup* lookup = nullptr;
+  /// Reads certbot's renewal confs. Null: the certbot checks do not run.
+  std::function<Result<std::string>(const std::string& path)> read_file;
+  /// Asked only when a selected service takes its certificate from certbot (running postconf
+  /// is then worth it). Null: no server configuration is checked.
+  std::function<ServerFilesGathering()> gather_server_files;
 };
 
 /// The TLSA RRset the publisher's primary serves at every owner name of every service, checked
@@ -37,7 +51,9 @@ Findings checkPublishedRecords(const config::Config& config, ports::CertificateL
 /// sees them.
 Findings checkDnssec(const config::Config& config, ports::DaneLookup& lookup);
 
-/// Every check for the services named (all when empty). Config error for an unknown name.
+/// Every check for the services named (all when empty), in order: published records against
+/// the DANE rules, DNSSEC, publisher access (only the publishers those services use), certbot
+/// sources. Config error for an unknown name.
 Result<Findings> runChecks(const config::Config& config, CheckPorts& ports,
                            const std::vector<std::string>& services);
 

@@ -77,44 +77,6 @@ std::vector<Finding> withSeverity(const Findings& findings, Severity severity) {
   return out;
 }
 
-TEST(CertbotRenewalConf, ReadsReuseKeyAndKeyTypeFromRenewalparams) {
-  const auto settings = app::check::parseCertbotRenewalConf(kReusingConf);
-  ASSERT_TRUE(settings) << settings.error().message;
-  EXPECT_EQ(settings->reuse_key, true);
-  EXPECT_EQ(settings->key_type, "ecdsa");
-}
-
-TEST(CertbotRenewalConf, AbsentReuseKeyIsUnset) {
-  const auto settings = app::check::parseCertbotRenewalConf(kWebrootConf);
-  ASSERT_TRUE(settings);
-  EXPECT_FALSE(settings->reuse_key.has_value());
-  EXPECT_EQ(settings->key_type, "rsa");
-}
-
-TEST(CertbotRenewalConf, ReuseKeyAppendedInsideWebrootMapDoesNotCount) {
-  // danectl appends the line at the end of the file: in [[webroot_map]] certbot takes it for
-  // a domain name, so the key still changes at the next renewal.
-  const auto settings = app::check::parseCertbotRenewalConf(kWebrootConf + "reuse_key = True\n");
-  ASSERT_TRUE(settings);
-  EXPECT_FALSE(settings->reuse_key.has_value());
-}
-
-TEST(CertbotRenewalConf, FalseAnyCaseAndQuotedValues) {
-  auto settings = app::check::parseCertbotRenewalConf("[renewalparams]\nreuse_key = false\n");
-  ASSERT_TRUE(settings);
-  EXPECT_EQ(settings->reuse_key, false);
-  settings = app::check::parseCertbotRenewalConf("[ renewalparams ]\n  reuse_key = \"TRUE\"\n");
-  ASSERT_TRUE(settings);
-  EXPECT_EQ(settings->reuse_key, true);
-}
-
-TEST(CertbotRenewalConf, NonBooleanReuseKeyIsRefusedWithItsLine) {
-  const auto settings = app::check::parseCertbotRenewalConf("[renewalparams]\n\nreuse_key = yes\n");
-  ASSERT_FALSE(settings);
-  EXPECT_EQ(settings.error().kind, ErrorKind::InvalidInput);
-  EXPECT_NE(settings.error().message.find("line 3"), std::string::npos) << settings.error().message;
-}
-
 TEST(CertbotChecks, SpkiServiceWithoutKeyReuseGetsAWarningWithTheFix) {
   const Findings findings =
       app::check::checkCertbotSources(certbotConfig(), filesFrom({{kConfPath, kWebrootConf}}));

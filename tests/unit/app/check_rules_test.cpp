@@ -290,7 +290,7 @@ config::Config twoServices() {
 TEST(CheckCollector, EveryOwnerOfEveryServiceIsCheckedAgainstTheCertificate) {
   FakeWorld world;
   world.rrset = {matching("3 1 1"), matching("1 1 1")};
-  app::check::CheckPorts ports{world, world, world, nullptr};
+  app::check::CheckPorts ports{world, world, world, nullptr, {}, {}};
   const auto findings = app::check::runChecks(twoServices(), ports, {});
   ASSERT_TRUE(findings.has_value());
   EXPECT_EQ(world.asked, (std::vector<std::string>{"_25._tcp.mail.example.test.",
@@ -308,7 +308,7 @@ TEST(CheckCollector, EveryOwnerOfEveryServiceIsCheckedAgainstTheCertificate) {
 TEST(CheckCollector, AFailedQueryIsAFindingAndTheOtherServicesStillRun) {
   FakeWorld world;
   world.fails = true;
-  app::check::CheckPorts ports{world, world, world, nullptr};
+  app::check::CheckPorts ports{world, world, world, nullptr, {}, {}};
   const auto findings = app::check::runChecks(twoServices(), ports, {});
   ASSERT_TRUE(findings.has_value());
   EXPECT_EQ(world.asked.size(), 2u);
@@ -322,13 +322,63 @@ TEST(CheckCollector, AFailedQueryIsAFindingAndTheOtherServicesStillRun) {
 TEST(CheckCollector, OnlyTheNamedServicesAndUnknownNamesAreRefused) {
   FakeWorld world;
   world.rrset = {matching("3 1 1")};
-  app::check::CheckPorts ports{world, world, world, nullptr};
+  app::check::CheckPorts ports{world, world, world, nullptr, {}, {}};
   const auto findings = app::check::runChecks(twoServices(), ports, {"backup"});
   ASSERT_TRUE(findings.has_value());
   EXPECT_EQ(world.asked, std::vector<std::string>{"_25._tcp.backup.example.test."});
   const auto unknown = app::check::runChecks(twoServices(), ports, {"nope"});
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().kind, ErrorKind::Config);
+}
+
+TEST(CheckCollector, PublisherAndCertbotChecksRunForTheSelectedServicesOnly) {
+  FakeWorld world;
+  world.rrset = {matching("3 1 1")};
+  config::Config config = twoServices();
+  config.services[0].certificate =
+      config::CertbotLineageSource{"mail.example.test", "/etc/letsencrypt"};
+  config.services[1].publisher = "other";
+  config.publishers.emplace("primary", config::Publisher{});
+  config.publishers.emplace("other", config::Publisher{});
+  std::vector<std::string> read;
+  int gathered = 0;
+  app::check::CheckPorts ports{
+      world,
+      world,
+      world,
+      nullptr,
+      [&](const std::string& path) -> Result<std::string> {
+        read.push_back(path);
+        return std::string("[renewalparams]\nreuse_key = True\n");
+      },
+      [&] {
+        ++gathered;
+        return app::check::ServerFilesGathering{
+            {}, {Finding{Severity::Notice, "", "Postfix (/etc/postfix)", "gathered", ""}}};
+      }};
+  const auto about = [](const app::check::Findings& findings, const std::string& subject) {
+    return std::ranges::count_if(findings, [&](const Finding& finding) {
+      return finding.subject.find(subject) != std::string::npos;
+    });
+  };
+
+  const auto mail = app::check::runChecks(config, ports, {"mail"});
+  ASSERT_TRUE(mail.has_value());
+  EXPECT_EQ(about(*mail, "publisher 'primary'"), 1);
+  EXPECT_EQ(about(*mail, "publisher 'other'"), 0) << "not a service asked about";
+  EXPECT_EQ(read, std::vector<std::string>{"/etc/letsencrypt/renewal/mail.example.test.conf"});
+  EXPECT_EQ(gathered, 1);
+  EXPECT_EQ(about(*mail, "Postfix (/etc/postfix)"), 1);
+
+  const auto backup = app::check::runChecks(config, ports, {"backup"});
+  ASSERT_TRUE(backup.has_value());
+  EXPECT_EQ(about(*backup, "publisher 'other'"), 1);
+  EXPECT_EQ(about(*backup, "publisher 'primary'"), 0);
+  EXPECT_EQ(gathered, 1) << "no certbot source selected: postconf is not worth running";
+
+  const auto all = app::check::runChecks(config, ports, {});
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(about(*all, "publisher 'primary'") + about(*all, "publisher 'other'"), 2);
 }
 
 }  // namespace

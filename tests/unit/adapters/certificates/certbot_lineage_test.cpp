@@ -16,7 +16,6 @@ namespace daneguard::testing {
 namespace {
 
 namespace fs = std::filesystem;
-using adapters::certificates::parseCertbotRenewal;
 using adapters::certificates::readCertbotRenewal;
 using PrivateKeyUse = ports::CertificateLoader::PrivateKeyUse;
 
@@ -140,42 +139,14 @@ elliptic_curve = secp384r1
 rsa_key_size = 4096
 )";
 
-TEST(CertbotRenewal, ReadsTheRenewalParameters) {
-  const auto facts = parseCertbotRenewal(kRenewalConf, "renewal/mail.example.test.conf");
-  ASSERT_TRUE(facts) << facts.error().message;
-  EXPECT_TRUE(facts->reuse_key);
-  EXPECT_EQ(facts->key_type, "ecdsa");
-  EXPECT_EQ(facts->elliptic_curve, "secp384r1");
-  EXPECT_EQ(facts->rsa_key_size, 4096);
-  EXPECT_EQ(facts->authenticator, "dns-rfc2136");
-}
-
-TEST(CertbotRenewal, DefaultsWhenTheKeysAreAbsentAndIgnoresOtherSections) {
-  const auto facts = parseCertbotRenewal(
-      "[renewalparams]\nauthenticator = webroot\n[[webroot_map]]\nreuse_key = True\n", "x.conf");
-  ASSERT_TRUE(facts) << facts.error().message;
-  EXPECT_FALSE(facts->reuse_key);
-  EXPECT_FALSE(facts->key_type);
-  EXPECT_FALSE(facts->rsa_key_size);
-}
-
-TEST(CertbotRenewal, MalformedLinesNameFileAndLine) {
-  const auto no_equals = parseCertbotRenewal("[renewalparams]\nreuse_key True\n", "r.conf");
-  ASSERT_FALSE(no_equals);
-  EXPECT_NE(no_equals.error().message.find("r.conf:2:"), std::string::npos);
-  const auto bad_bool = parseCertbotRenewal("[renewalparams]\n\nreuse_key = maybe\n", "r.conf");
-  ASSERT_FALSE(bad_bool);
-  EXPECT_NE(bad_bool.error().message.find("r.conf:3: reuse_key"), std::string::npos);
-  EXPECT_FALSE(parseCertbotRenewal("[renewalparams]\nrsa_key_size = 2048bits\n", "r.conf"));
-}
-
 TEST(CertbotRenewal, ReadsTheFileOfTheLineageAndExplainsAMissingOne) {
   CertbotTree tree("mail.example.test");
   fs::create_directories(fs::path(tree.configDir()) / "renewal");
   std::ofstream(fs::path(tree.configDir()) / "renewal" / "mail.example.test.conf") << kRenewalConf;
   const auto facts = readCertbotRenewal(tree.configDir(), "mail.example.test");
   ASSERT_TRUE(facts) << facts.error().message;
-  EXPECT_TRUE(facts->reuse_key);
+  EXPECT_EQ(facts->settings.reuse_key, true);
+  EXPECT_EQ(facts->settings.key_type, "ecdsa");
   EXPECT_NE(facts->path.find("renewal/mail.example.test.conf"), std::string::npos);
 
   const auto missing = readCertbotRenewal(tree.configDir(), "mail");

@@ -888,13 +888,24 @@ class Runner {
     return std::visit([](const auto& a) { return a.service; }, action);
   }
 
+  /// What a change goes through: the UPDATE target of an RFC 2136 publisher; for any other
+  /// kind (HTTP API, program, zone file) the publisher itself, since its dns_server is only
+  /// read from and never receives the change.
+  std::string changeChannel(std::string_view publisher_name, const ports::PublisherDns& dns) const {
+    const auto found = config_.publishers.find(publisher_name);
+    if (found == config_.publishers.end() ||
+        std::holds_alternative<config::Rfc2136Publisher>(found->second))
+      return dns.update_target.toString();
+    return fmt::format("publisher '{}'", publisher_name);
+  }
+
   std::string describeAction(const std::vector<ServiceRound>& services,
                              const RolloverAction& action) {
     const auto target = [&](const std::string& service_name) {
       for (const ServiceRound& round : services)
         if (round.service->name == service_name)
           if (auto publisher = ports_.publishers.publisher(round.service->publisher))
-            return publisher->update_target.toString();
+            return changeChannel(round.service->publisher, *publisher);
       return std::string("?");
     };
     if (const auto* publish = std::get_if<PublishRecords>(&action)) {
@@ -1105,7 +1116,7 @@ class Runner {
       for (const TlsaRecord& record : publish->records)
         ports_.events.action(publish->service, "published " + describeRecord(record) + " at " +
                                                    publish->owner + " via " +
-                                                   publisher->update_target.toString());
+                                                   changeChannel(group.publisher, *publisher));
     }
     return Outcome::Continue;
   }
@@ -1134,7 +1145,7 @@ class Runner {
       for (const TlsaRecord& record : retire->records)
         ports_.events.action(retire->service, "retired " + describeRecord(record) + " at " +
                                                   retire->owner + " via " +
-                                                  publisher->update_target.toString());
+                                                  changeChannel(group.publisher, *publisher));
     }
     return Outcome::Continue;
   }

@@ -12,23 +12,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <system_error>
-#include <thread>
 
-#include "adapters/certificates/pem_certificate_loader.hpp"
-#include "adapters/clock/system_clock.hpp"
 #include "adapters/config_toml/config_toml.hpp"
-#include "adapters/deploy/hook_staging.hpp"
-#include "adapters/dns/ldns_dns_query.hpp"
-#include "adapters/files/lock_file.hpp"
-#include "adapters/publishers/publisher_directory.hpp"
 #include "app/certbot_hook.hpp"
 #include "app/rollover_runner.hpp"
 #include "cli/command.hpp"
-#include "cli/deployer_factory.hpp"
 #include "cli/global_options.hpp"
 #include "cli/run_events_sink.hpp"
+#include "cli/run_wiring.hpp"
 #include "cli/state_store_factory.hpp"
 #include "core/rollover/rollover_planner.hpp"
 
@@ -38,7 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kDefaultConfigPath = "/etc/daneguard/daneguard.toml";
-// A plain `run` (cron, timer) holds the lock for a second or two; a `run --wait` for hours.
 constexpr auto kLockPatience = std::chrono::seconds(10);
 
 struct CertbotHookOptions {
@@ -62,26 +53,6 @@ std::string normalizedPath(std::string_view path) {
 std::string renewedDomains() {
   const char* domains = std::getenv("RENEWED_DOMAINS");
   return domains == nullptr || *domains == '\0' ? std::string("-") : std::string(domains);
-}
-
-/// Waits a little for a short `run` to finish; nullopt (with a warning logged) when the lock
-/// stays taken, which only a `run --wait` does: that run observes the new certificate itself.
-Result<std::optional<adapters::files::LockFile>> takeLock(const fs::path& state_dir,
-                                                          app::RunEvents& events) {
-  const auto deadline = std::chrono::steady_clock::now() + kLockPatience;
-  for (;;) {
-    auto taken = adapters::files::LockFile::acquire(state_dir / "daneguard.lock");
-    if (taken) return std::optional<adapters::files::LockFile>(std::move(*taken));
-    if (taken.error().kind != ErrorKind::Transient) return fail(std::move(taken.error()));
-    if (std::chrono::steady_clock::now() >= deadline) {
-      events.log(app::LogLevel::Warning, "",
-                 taken.error().message +
-                     "; not publishing from the hook: the running daneguard loads the renewed "
-                     "certificate at its next step");
-      return std::optional<adapters::files::LockFile>();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
 }
 
 Result<int> runCertbotHook(const CertbotHookOptions& options) {
@@ -108,31 +79,24 @@ Result<int> runCertbotHook(const CertbotHookOptions& options) {
              fmt::join(run_options.services, ", "));
   std::fflush(stdout);
 
-  const fs::path state_dir =
-      options.state_dir.empty() ? fs::path(config->state_dir) : fs::path(options.state_dir);
-  std::error_code error;
-  if (!fs::exists(state_dir, error) && fs::create_directories(state_dir, error))
-    fs::permissions(state_dir, fs::perms::owner_all, error);
-  if (error)
-    return fail(error == std::errc::permission_denied ? ErrorKind::Permission : ErrorKind::NotFound,
-                "cannot create the state directory " + state_dir.string() + ": " + error.message());
-  auto lock = takeLock(state_dir, events);
+  const fs::path state_dir = stateDirectoryOf(options.state_dir, *config);
+  // A plain `run` (cron, timer) holds the lock for a second or two; a `run --wait` for hours,
+  // and that run observes the new certificate itself.
+  auto lock = claimStateDirectory(state_dir, kLockPatience);
+  if (!lock && lock.error().kind == ErrorKind::Transient) {
+    events.log(app::LogLevel::Warning, "",
+               lock.error().message +
+                   "; not publishing from the hook: the running daneguard loads the renewed "
+                   "certificate at its next step");
+    return 0;
+  }
   if (!lock) return fail(std::move(lock.error()));
-  if (!*lock) return 0;
-  if (auto cleaned = adapters::deploy::removeStaleHookStaging(state_dir); !cleaned)
-    return fail(std::move(cleaned.error()));
   auto store = openStateStore(state_dir);
   if (!store) return fail(std::move(store.error()));
 
-  adapters::dns::LdnsDnsQuery query;
-  adapters::publishers::DirectoryOptions directory_options;
-  directory_options.authority_port = options.authority_port;
-  adapters::publishers::ConfiguredPublisherDirectory publishers(*config, query,
-                                                                std::move(directory_options));
-  adapters::certificates::PemCertificateLoader certificates;
-  const std::unique_ptr<ports::Deployer> deployer = makeDeployer(state_dir);
-  adapters::clock::SystemClock clock;
-  app::RunnerPorts ports{query, publishers, certificates, **store, *deployer, clock, events};
+  RunWiringOptions wiring_options;
+  wiring_options.authority_port = options.authority_port;
+  RunWiring wiring(*config, state_dir, std::move(*store), events, std::move(wiring_options));
 
   run_options.mode = app::RunMode::Execute;
   run_options.publish_only = true;
@@ -140,7 +104,7 @@ Result<int> runCertbotHook(const CertbotHookOptions& options) {
   if (options.poll_option->count() > 0)
     run_options.overrides.poll_interval = std::chrono::seconds(options.poll_seconds);
 
-  auto report = app::runRollover(*config, ports, run_options);
+  auto report = app::runRollover(*config, wiring.ports(), run_options);
   if (!report) return fail(std::move(report.error()));
   for (const app::ServiceReport& service : report->services) {
     if (service.error) {
@@ -154,12 +118,7 @@ Result<int> runCertbotHook(const CertbotHookOptions& options) {
     fmt::print("the scheduled `daneguard run` finishes the rollover (next step due {})\n",
                formatInstant(*report->next_due));
   std::fflush(stdout);
-  if (!report->failure) return 0;
-  bool logged = false;
-  for (const app::ServiceReport& service : report->services)
-    logged = logged || (service.error && service.error->message == report->failure->message);
-  if (!logged) events.log(app::LogLevel::Error, "", report->failure->message);
-  return exitCodeFor(report->failure->kind);
+  return finishWithFailure(*report, events);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // `daneguard run`, `plan` and `status`, and the DaneBot-style invocation without a subcommand:
-// option parsing and wiring of the real adapters around app::runRollover. The two factories
-// (state_store_factory.hpp, deployer_factory.hpp) are the only placeholders.
+// option parsing and output around app::runRollover; the adapters are wired in run_wiring.hpp,
+// shared with `certbot-hook`.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -12,22 +12,14 @@
 #include <optional>
 #include <system_error>
 
-#include "adapters/certificates/pem_certificate_loader.hpp"
-#include "adapters/clock/system_clock.hpp"
 #include "adapters/config_toml/config_toml.hpp"
-#include "adapters/deploy/hook_staging.hpp"
-#include "adapters/dns/ldns_dns_query.hpp"
 #include "adapters/files/lock_file.hpp"
-#include "adapters/hosts/getaddrinfo_host_addresses.hpp"
-#include "adapters/publishers/publisher_directory.hpp"
-#include "adapters/tls/openssl_tls_probe.hpp"
 #include "app/danebot_invocation.hpp"
 #include "app/rollover_runner.hpp"
 #include "cli/command.hpp"
-#include "cli/deployer_factory.hpp"
 #include "cli/global_options.hpp"
 #include "cli/run_events_sink.hpp"
-#include "cli/state_store_factory.hpp"
+#include "cli/run_wiring.hpp"
 #include "core/rollover/rollover_planner.hpp"
 
 namespace daneguard::cli {
@@ -184,58 +176,6 @@ Result<LoadedSetup> loadSetup(const RolloverCommandOptions& options, app::RunEve
   return LoadedSetup{std::move(invocation->config), std::move(invocation->tsig_secret)};
 }
 
-/// Opens the real store on first use: `plan` and `status` observe DNS before touching state,
-/// so an unreachable server is reported as such even where the state directory is unreadable.
-class LazyStateStore final : public ports::StateStore {
- public:
-  explicit LazyStateStore(fs::path state_dir) : state_dir_(std::move(state_dir)) {}
-
-  Result<ports::StoredService> loadService(std::string_view service) override {
-    return withStore([&](ports::StateStore& store) { return store.loadService(service); });
-  }
-  Result<void> recordFact(const RecordFact& fact) override {
-    return withStore([&](ports::StateStore& store) { return store.recordFact(fact); });
-  }
-  Result<void> addOwnedRecords(std::string_view service, std::string_view owner,
-                               const std::vector<TlsaRecord>& records) override {
-    return withStore(
-        [&](ports::StateStore& store) { return store.addOwnedRecords(service, owner, records); });
-  }
-  Result<void> removeOwnedRecords(std::string_view service, std::string_view owner,
-                                  const std::vector<TlsaRecord>& records) override {
-    return withStore([&](ports::StateStore& store) {
-      return store.removeOwnedRecords(service, owner, records);
-    });
-  }
-  Result<void> recordDeployed(std::string_view service, const CertificateRecords& deployed,
-                              std::chrono::sys_seconds at) override {
-    return withStore(
-        [&](ports::StateStore& store) { return store.recordDeployed(service, deployed, at); });
-  }
-  Result<void> recordVerified(std::string_view service, std::string_view candidate_id,
-                              std::chrono::sys_seconds at) override {
-    return withStore(
-        [&](ports::StateStore& store) { return store.recordVerified(service, candidate_id, at); });
-  }
-  Result<std::vector<ports::CompletedRollover>> rolloverHistory(std::string_view service) override {
-    return withStore([&](ports::StateStore& store) { return store.rolloverHistory(service); });
-  }
-
- private:
-  template <class Call>
-  auto withStore(Call call) -> decltype(call(std::declval<ports::StateStore&>())) {
-    if (!store_) {
-      auto opened = openStateStore(state_dir_);
-      if (!opened) return fail(std::move(opened.error()));
-      store_ = std::move(*opened);
-    }
-    return call(*store_);
-  }
-
-  fs::path state_dir_;
-  std::unique_ptr<ports::StateStore> store_;
-};
-
 std::string dueText(const std::optional<std::chrono::sys_seconds>& due) {
   return due ? formatInstant(*due) : std::string("-");
 }
@@ -309,45 +249,20 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   if (!setup) return fail(std::move(setup.error()));
   const config::Config& config = setup->config;
 
-  const fs::path state_dir =
-      options.state_dir.empty() ? fs::path(config.state_dir) : fs::path(options.state_dir);
+  const fs::path state_dir = stateDirectoryOf(options.state_dir, config);
   std::optional<adapters::files::LockFile> lock;
   if (kind == CommandKind::Run) {
-    std::error_code error;
-    // Private from the start: the state and staged certificate files live below it.
-    if (!fs::exists(state_dir, error) && fs::create_directories(state_dir, error)) {
-      fs::permissions(state_dir, fs::perms::owner_all, error);
-    }
-    if (error)
-      return fail(
-          error == std::errc::permission_denied ? ErrorKind::Permission : ErrorKind::NotFound,
-          "cannot create the state directory " + state_dir.string() + ": " + error.message());
-    auto taken = adapters::files::LockFile::acquire(state_dir / "daneguard.lock");
-    if (!taken) return fail(std::move(taken.error()));
-    lock.emplace(std::move(*taken));
-    // Files staged for a hook by a run that crashed hold a private key: remove them first.
-    if (auto cleaned = adapters::deploy::removeStaleHookStaging(state_dir); !cleaned) {
-      return fail(std::move(cleaned.error()));
-    }
+    auto claimed = claimStateDirectory(state_dir);
+    if (!claimed) return fail(std::move(claimed.error()));
+    lock.emplace(std::move(*claimed));
   }
 
-  adapters::dns::LdnsDnsQuery query;
-  adapters::publishers::DirectoryOptions directory_options;
-  directory_options.authority_port = options.authority_port;
+  RunWiringOptions wiring_options;
+  wiring_options.authority_port = options.authority_port;
   if (setup->argv_secret)
-    directory_options.secret_overrides.emplace(std::string(app::kDanebotServiceName),
-                                               std::move(*setup->argv_secret));
-  adapters::publishers::ConfiguredPublisherDirectory publishers(config, query,
-                                                                std::move(directory_options));
-  adapters::certificates::PemCertificateLoader certificates;
-  LazyStateStore store(state_dir);
-  const std::unique_ptr<ports::Deployer> deployer = makeDeployer(state_dir);
-  adapters::clock::SystemClock clock;
-  adapters::hosts::GetaddrinfoHostAddresses addresses;
-  adapters::tls::OpenSslTlsProbe probe;
-  app::RunnerPorts ports{query, publishers, certificates, store, *deployer, clock, events};
-  ports.probe = &probe;
-  ports.addresses = &addresses;
+    wiring_options.secret_overrides.emplace(std::string(app::kDanebotServiceName),
+                                            std::move(*setup->argv_secret));
+  RunWiring wiring(config, state_dir, lazyStateStore(state_dir), events, std::move(wiring_options));
 
   app::RunOptions run_options;
   run_options.mode = kind == CommandKind::Run ? app::RunMode::Execute : app::RunMode::DryRun;
@@ -360,7 +275,7 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
   if (options.poll_option != nullptr && options.poll_option->count() > 0)
     run_options.overrides.poll_interval = std::chrono::seconds(options.poll_seconds);
 
-  auto report = app::runRollover(config, ports, run_options);
+  auto report = app::runRollover(config, wiring.ports(), run_options);
   if (!report) return fail(std::move(report.error()));
 
   if (options.json) {
@@ -384,14 +299,9 @@ Result<int> runCommand(CommandKind kind, const RolloverCommandOptions& options) 
 
   if (!report->failure) return 0;
   // Every error through the sink, so --log-format json stays one object per line.
-  bool failure_logged = false;
-  for (const app::ServiceReport& service : report->services) {
-    if (!service.error) continue;
-    events.log(app::LogLevel::Error, service.service, service.error->message);
-    failure_logged = failure_logged || service.error->message == report->failure->message;
-  }
-  if (!failure_logged) events.log(app::LogLevel::Error, "", report->failure->message);
-  return exitCodeFor(report->failure->kind);
+  for (const app::ServiceReport& service : report->services)
+    if (service.error) events.log(app::LogLevel::Error, service.service, service.error->message);
+  return finishWithFailure(*report, events);
 }
 
 CommandAction registerRolloverCommand(CLI::App& parent, CommandKind kind, const char* name,

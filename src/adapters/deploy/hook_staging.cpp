@@ -10,6 +10,7 @@
 #include <system_error>
 #include <utility>
 
+#include "adapters/deploy/certificate_files.hpp"
 #include "adapters/files/atomic_file.hpp"
 #include "adapters/files/system_error.hpp"
 #include "adapters/openssl/handles.hpp"
@@ -22,25 +23,6 @@ using openssl::BioPtr;
 
 constexpr mode_t kPrivateFileMode = 0600;
 constexpr mode_t kPrivateDirectoryMode = 0700;
-
-/// Everything written to a memory BIO so far, copied out.
-std::string bioText(BIO* bio) {
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio, &data);
-  return length > 0 ? std::string(data, static_cast<std::size_t>(length)) : std::string();
-}
-
-Result<std::string> certificatePem(const CertificateFacts& certificate) {
-  const unsigned char* cursor = certificate.der.data();
-  const openssl::X509Ptr parsed(
-      d2i_X509(nullptr, &cursor, static_cast<long>(certificate.der.size())));
-  const BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!parsed || !bio || PEM_write_bio_X509(bio.get(), parsed.get()) != 1) {
-    return fail(openssl::opensslError(
-        ErrorKind::Internal, fmt::format("PEM-encoding the certificate {}", certificate.subject)));
-  }
-  return bioText(bio.get());
-}
 
 /// Copies a secure-memory BIO's content into SecretBytes (the BIO wipes its own buffer).
 SecretBytes secretBioText(BIO* bio) {

@@ -37,7 +37,11 @@ Result<std::vector<std::string>> GetaddrinfoHostAddresses::resolve(const std::st
   const int status = getaddrinfo(host.c_str(), nullptr, &hints, &raw);
   AddrinfoList list(raw);
   if (status != 0) {
-    const ErrorKind kind = status == EAI_AGAIN ? ErrorKind::Transient : ErrorKind::NotFound;
+    // NotFound only when the name provably has no address, so that callers may treat it as
+    // "no such host" while a broken resolver stays an error.
+    ErrorKind kind = ErrorKind::Rejected;
+    if (status == EAI_AGAIN) kind = ErrorKind::Transient;
+    if (status == EAI_NONAME || status == EAI_NODATA) kind = ErrorKind::NotFound;
     return fail(kind, "cannot resolve " + host + ": " + gai_strerror(status));
   }
   std::vector<std::string> v4;

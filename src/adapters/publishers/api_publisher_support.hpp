@@ -25,7 +25,8 @@ namespace daneguard::adapters::publishers {
 using WarningSink = std::function<void(const std::string&)>;
 
 /// Null members get production defaults: libcurl (with the publisher's ca_file), the system
-/// clock, warnings on stderr.
+/// clock, warnings on stderr (the publisher directory passes DirectoryOptions::warn, which the
+/// cli points at the run's events).
 struct ApiPublisherDependencies {
   ports::HttpClient* http = nullptr;
   ports::Clock* clock = nullptr;

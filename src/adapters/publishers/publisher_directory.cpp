@@ -38,8 +38,7 @@ LocatorSettings locatorSettingsOf(const config::Publisher& publisher) {
         if constexpr (std::is_same_v<Kind, config::Rfc2136Publisher>)
           return {kind.server, kind.zone, kind.extra_servers};
         else if constexpr (requires { kind.common.dns; })  // HTTP API publishers
-          return {kind.common.dns.dns_server, kind.common.dns.zone,
-                  kind.common.dns.extra_servers};
+          return {kind.common.dns.dns_server, kind.common.dns.zone, kind.common.dns.extra_servers};
         else
           return {kind.dns.dns_server, kind.dns.zone, kind.dns.extra_servers};
       },
@@ -73,6 +72,12 @@ class ConfiguredZoneLocator final : public ports::ZoneLocator {
   std::optional<std::string> zone_;
 };
 
+ApiPublisherDependencies apiDependencies(const UpdaterContext& context) {
+  ApiPublisherDependencies dependencies;
+  dependencies.warn = context.options.warn;
+  return dependencies;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ports::DnsUpdate>> makeUpdater(const config::Publisher& publisher,
@@ -95,11 +100,11 @@ Result<std::unique_ptr<ports::DnsUpdate>> makeUpdater(const config::Publisher& p
           return std::make_unique<ZoneFilePublisher>(name, kind, context.program_runner,
                                                      context.query);
         } else if constexpr (std::is_same_v<Kind, config::PowerDnsPublisher>) {
-          return makePowerDnsUpdater(kind, name);
+          return makePowerDnsUpdater(kind, name, apiDependencies(context));
         } else if constexpr (std::is_same_v<Kind, config::CloudflarePublisher>) {
-          return makeCloudflareUpdater(kind, name);
+          return makeCloudflareUpdater(kind, name, apiDependencies(context));
         } else if constexpr (std::is_same_v<Kind, config::DesecPublisher>) {
-          return makeDesecUpdater(kind, name);
+          return makeDesecUpdater(kind, name, apiDependencies(context));
         } else {
           static_assert(!sizeof(Kind), "add a case for this publisher kind");
         }

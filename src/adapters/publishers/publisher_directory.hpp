@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -33,6 +34,10 @@ struct DirectoryOptions {
   /// Runs external publisher programs and reload commands; null: a PosixHookRunner owned by
   /// the directory.
   ports::HookRunner* program_runner = nullptr;
+  /// Warnings of the publishers (HTTP API retries, TTL adjustments), one line each naming the
+  /// publisher; the cli routes them into the run's events so --log-format json holds. Empty:
+  /// printed on stderr.
+  std::function<void(const std::string&)> warn;
 };
 
 /// What makeUpdater() may use besides the publisher's own configuration.

@@ -300,6 +300,32 @@ struct Harness {
   }
 };
 
+// Only an RFC 2136 publisher sends its change to the server it reads the zone from; for the
+// other kinds (here the PowerDNS API) the action names the publisher, not its dns_server.
+TEST(RolloverRunner, ActionsOfANonUpdatePublisherNameThePublisherNotItsDnsServer) {
+  Harness h;
+  h.config.publishers["primary"] = config::PowerDnsPublisher{};
+  TestCa ca;
+  h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
+
+  auto planned = h.run(app::RunMode::DryRun);
+  ASSERT_FALSE(planned.failure) << planned.failure->message;
+  ASSERT_FALSE(h.events.actions.empty());
+  EXPECT_NE(h.events.actions[0].find("via publisher 'primary'"), std::string::npos)
+      << h.events.actions[0];
+  h.events.actions.clear();
+
+  auto report = h.run();
+  ASSERT_FALSE(report.failure) << report.failure->message;
+  ASSERT_EQ(h.dns.updates.size(), 1u);
+  ASSERT_FALSE(h.events.actions.empty());
+  EXPECT_EQ(h.events.actions[0].rfind("published 3 1 1 ", 0), 0u) << h.events.actions[0];
+  EXPECT_NE(h.events.actions[0].find("at " + kOwner + " via publisher 'primary'"),
+            std::string::npos)
+      << h.events.actions[0];
+  EXPECT_EQ(h.events.actions[0].find("127.0.0.1:53"), std::string::npos) << h.events.actions[0];
+}
+
 TEST(RolloverRunner, FirstEnablementPublishesWaitsTheNegativeTtlThenDeploysThenRetires) {
   Harness h;
   TestCa ca;

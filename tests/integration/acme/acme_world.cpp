@@ -259,7 +259,15 @@ fs::path AcmeWorld::legoPemPath() const {
   return dir_.path() / "lego" / "certificates" / (std::string(kAcmeHost) + ".pem");
 }
 
+std::string AcmeWorld::hookDeployTable() const {
+  return "type = \"hook\"\ncommand = [\"" + hook_path_.string() + "\"]\ntimeout = \"20s\"\n";
+}
+
 void AcmeWorld::writeConfig(const std::string& certificate_table) {
+  writeConfig(certificate_table, hookDeployTable());
+}
+
+void AcmeWorld::writeConfig(const std::string& certificate_table, const std::string& deploy_table) {
   const std::string text =
       "state_dir = \"" + state_dir_.string() +
       "\"\n"
@@ -271,16 +279,19 @@ void AcmeWorld::writeConfig(const std::string& certificate_table) {
       "[[services]]\nname = \"mail\"\nhosts = [\"mail.example.test\"]\nports = [25]\n"
       "ttl = 2\npublisher = \"primary\"\n"
       "[services.certificate]\n" +
-      certificate_table + "[services.deploy]\ntype = \"hook\"\ncommand = [\"" +
-      hook_path_.string() +
-      "\"]\ntimeout = \"20s\"\n"
+      certificate_table + "[services.deploy]\n" + deploy_table +
       "[services.probe]\nenabled = false\n";
   writeFile(config_path_, text);
 }
 
 void AcmeWorld::useCertbotSource() {
+  useCertbotSource(hookDeployTable());
+}
+
+void AcmeWorld::useCertbotSource(const std::string& deploy_table) {
   writeConfig("type = \"certbot\"\nlineage = \"" + std::string(kAcmeHost) + "\"\nconfig_dir = \"" +
-              certbotConfigDir().string() + "\"\n");
+                  certbotConfigDir().string() + "\"\n",
+              deploy_table);
 }
 
 void AcmeWorld::useLegoPemSource() {

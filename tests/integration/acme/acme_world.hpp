@@ -69,7 +69,11 @@ class AcmeWorld {
   // ---- daneguard ------------------------------------------------------------------------
   /// Writes the configuration with this [services.certificate] table body.
   void writeConfig(const std::string& certificate_table);
+  /// The same with this [services.deploy] table body instead of the recording hook.
+  void writeConfig(const std::string& certificate_table, const std::string& deploy_table);
   void useCertbotSource();
+  /// The certbot lineage as source, deployed by this [services.deploy] table body.
+  void useCertbotSource(const std::string& deploy_table);
   void useLegoPemSource();
   [[nodiscard]] std::string daneguardCommandLine(const std::string& command,
                                                  const std::vector<std::string>& arguments) const;
@@ -86,6 +90,7 @@ class AcmeWorld {
 
  private:
   CommandResult certbot(const std::vector<std::string>& arguments);
+  [[nodiscard]] std::string hookDeployTable() const;
 
   std::optional<NetworkNamespace> network_;
   TempDir dir_;

@@ -337,7 +337,9 @@ std::optional<config::Publisher> Decoder::publisher(const toml::table& table,
                                                     const std::string& path) {
   TableReader reader(table, path, diagnostics_);
   std::optional<config::Publisher> result;
-  if (const auto kind = kindOf(reader, {"rfc2136", "external", "zonefile", "pdns", "cloudflare", "desec"}, "publisher")) {
+  if (const auto kind =
+          kindOf(reader, {"rfc2136", "external", "zonefile", "pdns", "cloudflare", "desec"},
+                 "publisher")) {
     if (*kind == "rfc2136") {
       if (auto decoded = rfc2136(reader)) result = *decoded;
     } else if (*kind == "external") {

@@ -17,8 +17,7 @@ Result<void> InstallDeployer::deploy(const ports::DeployRequest& request) {
                 fmt::format("service '{}': the install deployer got another deploy type",
                             request.service.name));
   }
-  return install(*settings, request.certificates,
-                 request.service.name, request.candidate_id);
+  return install(*settings, request.certificates, request.service.name, request.candidate_id);
 }
 
 Result<void> InstallDeployer::install(const config::InstallDeploy& settings,

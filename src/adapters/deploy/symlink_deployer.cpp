@@ -145,8 +145,8 @@ Result<void> SymlinkDeployer::deploy(const ports::DeployRequest& request) {
                             "\"certbot\"",
                             request.service.name));
   }
-  return link(*settings, *lineage, request.certificates,
-              request.service.name, request.candidate_id);
+  return link(*settings, *lineage, request.certificates, request.service.name,
+              request.candidate_id);
 }
 
 Result<void> SymlinkDeployer::link(const config::SymlinkDeploy& settings,

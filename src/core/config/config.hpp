@@ -102,7 +102,6 @@ struct ZoneFilePublisher {
   bool operator==(const ZoneFilePublisher&) const = default;
 };
 
-
 /// Where an HTTP API token (or PowerDNS API key) is read from; never the value itself.
 struct ApiTokenFile {
   std::string path;
@@ -148,9 +147,8 @@ struct DesecPublisher {
   bool operator==(const DesecPublisher&) const = default;
 };
 
-using Publisher =
-    std::variant<Rfc2136Publisher, ExternalProgramPublisher, ZoneFilePublisher, PowerDnsPublisher,
-                 CloudflarePublisher, DesecPublisher>;
+using Publisher = std::variant<Rfc2136Publisher, ExternalProgramPublisher, ZoneFilePublisher,
+                               PowerDnsPublisher, CloudflarePublisher, DesecPublisher>;
 
 /// One PEM file holding the private key, the leaf and the chain (lego --pem, haproxy style).
 struct PemBundleSource {

@@ -324,7 +324,8 @@ TEST_F(InstallDeployerTest, DeployRequestIsAdaptedToInstall) {
   config::Service service;
   service.name = "mail";
   service.deploy = settings();
-  const auto deployed = deployer_.deploy(ports::DeployRequest{service, std::span<const LoadedCertificate>(&rsa_, 1), "abcd"});
+  const auto deployed = deployer_.deploy(
+      ports::DeployRequest{service, std::span<const LoadedCertificate>(&rsa_, 1), "abcd"});
   ASSERT_TRUE(deployed) << deployed.error().message;
   EXPECT_EQ(fingerprint(target() / "fullchain.pem"),
             fingerprint(testPkiDir("rsa2048") / "leaf.pem"));

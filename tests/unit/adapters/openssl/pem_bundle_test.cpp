@@ -304,7 +304,8 @@ TEST(PemBundleSelfSigned, LoneSelfSignedCaCertificateIsTheLeaf) {
   const auto text = testing::runCommand(
       {"openssl", "x509", "-in", cert.string(), "-noout", "-ext", "basicConstraints"});
   ASSERT_NE(text.out.find("CA:TRUE"), std::string::npos) << "premise: openssl marks it a CA";
-  const auto loaded = loadCertificateFiles({.certificate = cert, .private_key = key});
+  const auto loaded = loadCertificateFiles(
+      {.certificate = cert, .chain = std::nullopt, .fullchain = std::nullopt, .private_key = key});
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
   EXPECT_EQ(loaded->chain.certificates.size(), 1U);
   EXPECT_TRUE(loaded->chain.leaf().is_ca);

@@ -15,264 +15,24 @@
 #include "app/rollover_runner.hpp"
 #include "core/tlsa/tlsa_compute.hpp"
 #include "unit/app/in_memory_state_store.hpp"
+#include "unit/app/scripted_rollover_world.hpp"
 
 namespace daneguard::testing {
 namespace {
 
-using namespace std::chrono_literals;
-using std::chrono::seconds;
-using std::chrono::sys_seconds;
-
-namespace ossl = adapters::openssl;
-
-const std::string kZone = "example.test.";
-const std::string kOwner = "_25._tcp.mail.example.test.";
-const ports::DnsServer kPrimary{"127.0.0.1", 53};
-const ports::DnsServer kSecondary{"127.0.0.2", 53};
-constexpr std::uint32_t kSoaMinimum = 300;  // negative TTL = min(300, 600)
-constexpr std::uint32_t kSoaTtl = 600;
-const sys_seconds kStart{std::chrono::days(20000)};
-// Full visibility is dated at the end of the second it was observed in (the clock rounds down),
-// so every cache window ends one second after "observed + factor x TTL + margin".
-constexpr auto kWindowEnd = 661s;
-
-struct Rrset {
-  std::vector<TlsaRecord> records;
-  std::uint32_t ttl = 0;
-};
-
-/// One zone on a primary (update target) and a secondary; DnsQuery, ZoneLocator, DnsUpdate
-/// and PublisherDirectory at once.
-class ScriptedDns final : public ports::DnsQuery,
-                          public ports::ZoneLocator,
-                          public ports::DnsUpdate,
-                          public ports::PublisherDirectory {
- public:
-  std::map<std::string, Rrset> primary;
-  std::map<std::string, Rrset> secondary;
-  bool secondary_follows = true;
-  std::deque<Error> update_failures;  // next UPDATEs fail with these
-  bool apply_failed_updates = false;  // the failure came after the server applied it
-  std::vector<ports::UpdateRequest> updates;
-
-  Result<ports::DnsAnswer> query(const ports::DnsQuestion& question) override {
-    const auto& zone = question.server == kPrimary ? primary : secondary;
-    ports::DnsAnswer answer;
-    answer.server = question.server;
-    answer.authoritative = true;
-    const auto found = zone.find(question.name);
-    if (found == zone.end() || found->second.records.empty()) {
-      answer.rcode = ports::DnsRcode::NxDomain;
-      return answer;
-    }
-    for (const TlsaRecord& record : found->second.records) {
-      ports::DnsRecord rr;
-      rr.owner = question.name;
-      rr.type = ports::DnsType::TLSA;
-      rr.ttl = found->second.ttl;
-      rr.rdata = {static_cast<std::uint8_t>(record.parameters.usage),
-                  static_cast<std::uint8_t>(record.parameters.selector),
-                  static_cast<std::uint8_t>(record.parameters.matching_type)};
-      rr.rdata.insert(rr.rdata.end(), record.data.begin(), record.data.end());
-      answer.answer.push_back(rr);
-    }
-    return answer;
-  }
-  std::vector<Result<ports::DnsAnswer>> queryAll(
-      std::span<const ports::DnsQuestion> questions) override {
-    std::vector<Result<ports::DnsAnswer>> out;
-    for (const auto& question : questions)
-      out.push_back(query(question));
-    return out;
-  }
-
-  Result<ports::ZoneApex> discoverZone(const std::string& /*owner*/) override {
-    ports::SoaRecord soa;
-    soa.zone = kZone;
-    soa.ttl = kSoaTtl;
-    soa.minimum = kSoaMinimum;
-    return ports::ZoneApex{kZone, soa};
-  }
-  Result<std::vector<ports::AuthoritativeServer>> authoritativeAddresses(
-      const std::string& /*zone*/) override {
-    return std::vector<ports::AuthoritativeServer>{{"update target", kPrimary},
-                                                   {"ns2.example.test.", kSecondary}};
-  }
-
-  Result<ports::UpdateOutcome> apply(const ports::UpdateRequest& request) override {
-    updates.push_back(request);
-    if (!update_failures.empty()) {
-      Error error = update_failures.front();
-      update_failures.pop_front();
-      if (apply_failed_updates) change(request);
-      return fail(error);
-    }
-    for (const auto& prerequisite : request.prerequisites) {
-      const auto& rrset = primary[prerequisite.owner];
-      if (prerequisite.kind == ports::UpdatePrerequisite::Kind::TlsaRrsetAbsent &&
-          !rrset.records.empty())
-        return fail(ErrorKind::PreconditionFailed, "YXRRSET");
-      if (prerequisite.kind == ports::UpdatePrerequisite::Kind::TlsaRrsetEquals &&
-          rrset.records != prerequisite.records)
-        return fail(ErrorKind::PreconditionFailed, "NXRRSET");
-    }
-    change(request);
-    return ports::UpdateOutcome{request.server, request.zone, request.additions.size(),
-                                request.deletions.size(), false};
-  }
-
-  Result<ports::PublisherDns> publisher(std::string_view /*name*/) override {
-    return ports::PublisherDns{kPrimary, this};
-  }
-  Result<ports::DnsUpdate*> updater(std::string_view /*name*/) override { return this; }
-
- private:
-  void change(const ports::UpdateRequest& request) {
-    for (const auto& deletion : request.deletions)
-      std::erase(primary[deletion.owner].records, deletion.record);
-    for (const auto& addition : request.additions) {
-      Rrset& rrset = primary[addition.owner];
-      if (std::find(rrset.records.begin(), rrset.records.end(), addition.record) ==
-          rrset.records.end())
-        rrset.records.push_back(addition.record);
-      rrset.ttl = request.ttl_seconds;
-    }
-    if (secondary_follows) secondary = primary;
-  }
-};
-
-class FakeClock final : public ports::Clock {
- public:
-  sys_seconds time = kStart;
-  int sleeps = 0;
-  sys_seconds now() override { return time; }
-  void sleepFor(seconds duration) override {
-    ++sleeps;
-    time += duration;
-  }
-  void sleepUntil(sys_seconds instant) override {
-    ++sleeps;
-    time = std::max(time, instant);
-  }
-  // Whole seconds only: "just before" a second is that second here.
-  void sleepUntilJustBefore(sys_seconds instant) override { sleepUntil(instant); }
-};
-
-class FakeDeployer final : public ports::Deployer {
- public:
-  std::vector<std::string> deployed;
-  std::optional<Error> failure;
-  Result<void> deploy(const ports::DeployRequest& request) override {
-    if (failure) return fail(*failure);
-    EXPECT_TRUE(request.certificates.front().private_key_pem.has_value());
-    deployed.push_back(request.candidate_id);
-    return {};
-  }
-};
-
-class FakeCertificates final : public ports::CertificateLoader {
- public:
-  std::string pem;
-  std::size_t key_loads = 0;
-  Result<LoadedCertificate> load(const config::CertificateSource& /*source*/,
-                                 PrivateKeyUse key) override {
-    if (key == PrivateKeyUse::Skip) {
-      auto chain = ossl::loadCertificateChainFromText(pem, "test bundle");
-      if (!chain) return fail(chain.error());
-      PublicKeyFacts facts = chain->leaf().public_key;
-      return LoadedCertificate{std::move(*chain), std::nullopt, std::move(facts)};
-    }
-    ++key_loads;
-    return ossl::loadPemBundleFromText(pem, "test bundle");
-  }
-};
-
-class RecordingEvents final : public app::RunEvents {
- public:
-  std::vector<std::string> actions;
-  std::vector<std::string> logs;
-  void action(std::string_view /*service*/, std::string_view line) override {
-    actions.emplace_back(line);
-  }
-  void log(app::LogLevel /*level*/, std::string_view /*service*/,
-           std::string_view message) override {
-    logs.emplace_back(message);
-  }
-};
-
-/// A throwaway CA issuing leaf certificates, so tests control keys, names and dates.
-class TestCa {
- public:
-  TestCa() {
-    key_ = std::move(*ossl::generateKey(KeyAlgorithm::EcdsaP256));
-    certificate_ = *ossl::issueCertificate(
-        {"test CA", {}, true, kStart - std::chrono::days(10), kStart + std::chrono::days(3650), 1},
-        key_, key_);
-  }
-  /// key + leaf + CA, as a lego --pem bundle.
-  std::string bundle(const ossl::GeneratedKey& key, std::vector<std::string> names,
-                     sys_seconds not_before = kStart - std::chrono::days(1),
-                     sys_seconds not_after = kStart + std::chrono::days(90)) {
-    const auto leaf = ossl::issueCertificate(
-        {names.front(), names, false, not_before, not_after, ++serial_}, key, key_, certificate_);
-    EXPECT_TRUE(leaf.has_value());
-    return std::string(key.private_key_pem.revealText()) + *leaf + certificate_;
-  }
-
- private:
-  ossl::GeneratedKey key_;
-  std::string certificate_;
-  std::uint64_t serial_ = 1;
-};
-
-ossl::GeneratedKey newKey() {
-  return std::move(*ossl::generateKey(KeyAlgorithm::EcdsaP256));
+/// certbot-hook's round: publish, then wait at most `budget` for visibility (never a cache
+/// window), optionally with another clock.
+app::RunReport hook(Harness& h, seconds budget = 30s, ports::Clock* other_clock = nullptr) {
+  app::RunOptions options;
+  options.publish_only = true;
+  options.visibility_budget = budget;
+  app::RunnerPorts with_clock{h.dns,   h.dns,      h.certificates,
+                              h.store, h.deployer, other_clock != nullptr ? *other_clock : h.clock,
+                              h.events};
+  auto report = app::runRollover(h.config, with_clock, options);
+  EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().message);
+  return report ? *report : app::RunReport{};
 }
-
-TlsaRecord record311(const std::string& bundle) {
-  const auto loaded = ossl::loadPemBundleFromText(bundle, "test");
-  EXPECT_TRUE(loaded.has_value());
-  return computeTlsaRecords(loaded->chain, TlsaParameters{}).front();
-}
-
-config::Config mailConfig() {
-  config::Config config;
-  config::Service service;
-  service.name = "mail";
-  service.hosts = {"mail.example.test"};
-  service.ports = {25};
-  service.ttl = 3600;
-  service.publisher = "primary";
-  service.certificate = config::PemBundleSource{"/unused.pem"};
-  service.deploy = config::HookDeploy{{"/bin/true"}, 10s};
-  service.rollover.margin = 60s;
-  service.rollover.poll_interval = 10s;
-  config.services.push_back(service);
-  config.publishers.emplace("primary", config::Rfc2136Publisher{});
-  return config;
-}
-
-struct Harness {
-  ScriptedDns dns;
-  FakeCertificates certificates;
-  InMemoryStateStore store;
-  FakeDeployer deployer;
-  FakeClock clock;
-  RecordingEvents events;
-  config::Config config = mailConfig();
-
-  app::RunReport hook(seconds budget = 30s, ports::Clock* other_clock = nullptr) {
-    app::RunOptions options;
-    options.publish_only = true;
-    options.visibility_budget = budget;
-    app::RunnerPorts with_clock{dns,   dns,      certificates,
-                                store, deployer, other_clock != nullptr ? *other_clock : clock,
-                                events};
-    auto report = app::runRollover(config, with_clock, options);
-    EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().message);
-    return report ? *report : app::RunReport{};
-  }
-};
 
 /// Lets the secondary copy the primary as soon as the runner sleeps (a transfer after NOTIFY).
 struct CatchUpClock final : ports::Clock {
@@ -300,7 +60,7 @@ TEST(CertbotHookRound, NewKeyIsPublishedAndItsVisibilityDatedButNothingDeployed)
   h.dns.secondary_follows = false;
 
   CatchUpClock clock(h.clock, h.dns);
-  const auto report = h.hook(30s, &clock);
+  const auto report = hook(h, 30s, &clock);
   ASSERT_FALSE(report.failure) << report.failure->message;
   ASSERT_EQ(h.dns.updates.size(), 1u);
   ASSERT_EQ(h.dns.updates[0].additions.size(), 1u);
@@ -326,7 +86,7 @@ TEST(CertbotHookRound, LaggingServerIsWaitedForOnlyWithinTheBudget) {
   TestCa ca;
   h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
   h.dns.secondary_follows = false;  // never catches up
-  const auto report = h.hook(25s);
+  const auto report = hook(h, 25s);
   ASSERT_FALSE(report.failure) << report.failure->message;
   EXPECT_EQ(h.dns.updates.size(), 1u);
   EXPECT_TRUE(h.deployer.deployed.empty());
@@ -341,7 +101,7 @@ TEST(CertbotHookRound, ZeroBudgetReturnsRightAfterPublishing) {
   TestCa ca;
   h.certificates.pem = ca.bundle(newKey(), {"mail.example.test"});
   h.dns.secondary_follows = false;
-  const auto report = h.hook(0s);
+  const auto report = hook(h, 0s);
   ASSERT_FALSE(report.failure);
   EXPECT_EQ(h.dns.updates.size(), 1u);
   EXPECT_EQ(h.clock.time, kStart);
@@ -359,7 +119,7 @@ TEST(CertbotHookRound, RenewalWithTheSameKeyIsDeployedAtOnceWithoutAnUpdate) {
   ASSERT_TRUE(h.store.addOwnedRecords("mail", kOwner, {record}));
   h.certificates.pem = ca.bundle(key, {"mail.example.test"});
 
-  const auto report = h.hook();
+  const auto report = hook(h);
   ASSERT_FALSE(report.failure) << report.failure->message;
   EXPECT_TRUE(h.dns.updates.empty());
   ASSERT_EQ(h.deployer.deployed.size(), 1u);

@@ -100,6 +100,9 @@ class Decoder {
   // Durations: a TOML integer (seconds) or a string such as "5m". `allow_zero` is for
   // margins, where "no extra wait" is a legitimate choice.
   std::optional<seconds> duration(TableReader& reader, std::string_view key, bool allow_zero);
+  /// A positive duration that may be omitted: `target` keeps its default then; false when the
+  /// key is present but invalid (already reported).
+  bool optionalDuration(TableReader& reader, std::string_view key, seconds& target);
   std::optional<std::string> absolutePath(TableReader& reader, std::string_view key, bool required);
   bool checkAbsolutePath(std::string_view value, std::string_view key,
                          const std::function<void(std::string)>& report);
@@ -178,7 +181,8 @@ class Decoder {
   bool reloadCommands(TableReader& reader, config::ReloadCommands& reload);
   /// One program with its arguments (`key` or an element of it): argv[0] absolute, no NUL.
   bool commandLine(const toml::array& command, const std::string& command_path,
-                   std::vector<std::string>& argv);
+                   std::vector<std::string>& argv,
+                   std::string_view example = R"(["/usr/local/bin/deploy-mail", "--reload"])");
   std::optional<std::uint32_t> fileMode(TableReader& reader, std::string_view key);
   config::ProbeSettings probe(const toml::table& table, const std::string& path);
   std::optional<std::string> kindOf(TableReader& reader, const std::vector<std::string>& kinds,
@@ -190,6 +194,14 @@ class Decoder {
   config::Config config_;
   std::vector<std::string> declared_publishers_;  // including ones with errors
 };
+
+bool Decoder::optionalDuration(TableReader& reader, std::string_view key, seconds& target) {
+  if (const auto value = duration(reader, key, false)) {
+    target = *value;
+    return true;
+  }
+  return reader.find(key) == nullptr;
+}
 
 std::optional<seconds> Decoder::duration(TableReader& reader, std::string_view key,
                                          bool allow_zero) {
@@ -430,33 +442,9 @@ std::optional<std::vector<std::string>> Decoder::programArgv(TableReader& reader
                                                              std::string_view example) {
   const toml::array* command = reader.array(key, true);
   if (command == nullptr) return std::nullopt;
-  bool ok = true;
-  if (command->empty()) {
-    reader.error(key, fmt::format("must not be empty: give the program and its arguments, e.g. {}",
-                                  example));
-    ok = false;
-  }
   std::vector<std::string> argv;
-  for (std::size_t i = 0; i < command->size(); ++i) {
-    const std::string element_path = fmt::format("{}[{}]", reader.pathOf(key), i);
-    auto argument = expectString((*command)[i], element_path, diagnostics_);
-    if (!argument) {
-      ok = false;
-      continue;
-    }
-    const auto report = [&](std::string message) {
-      diagnostics_.add(positionOf((*command)[i].source()),
-                       fmt::format("{}: {}", element_path, message));
-      ok = false;
-    };
-    if (i == 0) {
-      checkAbsolutePath(*argument, key, report);  // argv, no shell, no PATH search
-    } else if (argument->find('\0') != std::string::npos) {
-      report("arguments cannot contain NUL characters");
-    }
-    argv.push_back(*argument);
-  }
-  return ok ? std::optional(argv) : std::nullopt;
+  if (!commandLine(*command, reader.pathOf(key), argv, example)) return std::nullopt;
+  return argv;
 }
 
 std::optional<config::ExternalProgramPublisher> Decoder::externalProgram(TableReader& reader) {
@@ -465,12 +453,8 @@ std::optional<config::ExternalProgramPublisher> Decoder::externalProgram(TableRe
   auto command = programArgv(reader, "command",
                              "[\"/usr/local/sbin/tlsa-publish\", \"--zone\", "
                              "\"example.com\"]");
-  bool ok = dns.has_value() && command.has_value();
-  if (const auto timeout = duration(reader, "timeout", false))
-    publisher.timeout = *timeout;
-  else if (reader.find("timeout") != nullptr)
-    ok = false;
-  if (!ok) return std::nullopt;
+  const bool timeout_ok = optionalDuration(reader, "timeout", publisher.timeout);
+  if (!dns || !command || !timeout_ok) return std::nullopt;
   publisher.dns = std::move(*dns);
   publisher.command = std::move(*command);
   return publisher;
@@ -481,12 +465,8 @@ std::optional<config::ZoneFilePublisher> Decoder::zoneFile(TableReader& reader) 
   auto dns = publisherDns(reader);
   auto file = absolutePath(reader, "file", true);
   auto reload = programArgv(reader, "reload", "[\"/usr/sbin/rndc\", \"reload\", \"example.com\"]");
-  bool ok = dns.has_value() && file.has_value() && reload.has_value();
-  if (const auto timeout = duration(reader, "timeout", false))
-    publisher.timeout = *timeout;
-  else if (reader.find("timeout") != nullptr)
-    ok = false;
-  if (!ok) return std::nullopt;
+  const bool timeout_ok = optionalDuration(reader, "timeout", publisher.timeout);
+  if (!dns || !file || !reload || !timeout_ok) return std::nullopt;
   publisher.dns = std::move(*dns);
   publisher.file = std::move(*file);
   publisher.reload = std::move(*reload);
@@ -815,13 +795,13 @@ std::optional<config::Deploy> Decoder::deploy(const toml::table& table, const st
 }
 
 bool Decoder::commandLine(const toml::array& command, const std::string& command_path,
-                          std::vector<std::string>& argv) {
+                          std::vector<std::string>& argv, std::string_view example) {
   bool ok = true;
   if (command.empty()) {
     diagnostics_.add(positionOf(command.source()),
                      fmt::format("{}: must not be empty: give the program and its arguments, "
-                                 "e.g. [\"/usr/local/bin/deploy-mail\", \"--reload\"]",
-                                 command_path));
+                                 "e.g. {}",
+                                 command_path, example));
     ok = false;
   }
   for (std::size_t i = 0; i < command.size(); ++i) {
@@ -853,10 +833,7 @@ std::optional<config::HookDeploy> Decoder::hookDeploy(TableReader& reader) {
     ok = commandLine(*command, reader.pathOf("command"), hook.command);
   else
     ok = false;
-  if (const auto timeout = duration(reader, "timeout", false))
-    hook.timeout = *timeout;
-  else if (reader.find("timeout") != nullptr)
-    ok = false;
+  ok = optionalDuration(reader, "timeout", hook.timeout) && ok;
   return ok ? std::optional(hook) : std::nullopt;
 }
 
@@ -875,17 +852,13 @@ bool Decoder::reloadCommands(TableReader& reader, config::ReloadCommands& reload
         continue;
       }
       std::vector<std::string> argv;
-      ok = commandLine(*command, element_path, argv) && ok;
+      ok = commandLine(*command, element_path, argv, R"(["/usr/sbin/postfix", "reload"])") && ok;
       reload.commands.push_back(std::move(argv));
     }
   } else if (reader.find("reload") != nullptr) {
     ok = false;
   }
-  if (const auto timeout = duration(reader, "reload_timeout", false))
-    reload.timeout = *timeout;
-  else if (reader.find("reload_timeout") != nullptr)
-    ok = false;
-  return ok;
+  return optionalDuration(reader, "reload_timeout", reload.timeout) && ok;
 }
 
 std::optional<std::uint32_t> Decoder::fileMode(TableReader& reader, std::string_view key) {

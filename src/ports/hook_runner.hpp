@@ -47,10 +47,13 @@ struct HookInvocation {
   std::chrono::milliseconds timeout{std::chrono::seconds(120)};  // the config default
   /// Time between SIGTERM and SIGKILL to the process group once the timeout has passed.
   std::chrono::milliseconds kill_grace{std::chrono::seconds(5)};
+  /// Exit statuses besides 0 that are answers, not failures (Alnitak's protocol gives 1 a
+  /// meaning): run() then succeeds with HookOutcome::exit_status set.
+  std::vector<int> accepted_exit_statuses;
 };
 
 struct HookOutcome {
-  int exit_status = 0;  // 0 whenever run() succeeds; kept for logging symmetry
+  int exit_status = 0;  // 0, or one of HookInvocation::accepted_exit_statuses
   std::chrono::milliseconds duration{0};
   /// The last bytes the program wrote (capped), made safe for a log: valid UTF-8, without NUL,
   /// terminal escape sequences or other control characters except newline and tab.
@@ -68,7 +71,8 @@ class HookRunner {
   HookRunner(const HookRunner&) = delete;
   HookRunner& operator=(const HookRunner&) = delete;
 
-  /// Runs the hook to completion (or timeout). Success means the program exited with status 0.
+  /// Runs the hook to completion (or timeout). Success means the program exited with status 0
+  /// or with one of the invocation's accepted_exit_statuses.
   virtual Result<HookOutcome> run(const HookInvocation& invocation) = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -382,7 +383,10 @@ Result<ports::HookOutcome> interpretEnding(const ports::HookInvocation& invocati
                 fmt::format("{} exited with status 75 (temporary failure, will retry){}", who,
                             stderrSummary(streams)));
   }
-  if (status != 0) {
+  const bool accepted =
+      std::find(invocation.accepted_exit_statuses.begin(), invocation.accepted_exit_statuses.end(),
+                status) != invocation.accepted_exit_statuses.end();
+  if (status != 0 && !accepted) {
     return fail(ErrorKind::Rejected,
                 fmt::format("{} exited with status {}{}", who, status, stderrSummary(streams)));
   }

@@ -31,18 +31,6 @@ std::string parametersText(const TlsaRecord& record) {
          digit(record.parameters.matching_type);
 }
 
-/// PosixHookRunner reports a non-zero exit as "<label> (<program>) exited with status N...".
-/// Status 1 means something in this protocol, so it is recognised here.
-// TODO(merge): ask adapters/process for the exit status as a value instead of reading it
-// from the message (HookInvocation::accepted_exit_statuses or similar).
-bool exitedWithStatusOne(const Error& error, const std::string& label, const std::string& program) {
-  if (error.kind != ErrorKind::Rejected) return false;
-  const std::string prefix = label + " (" + program + ") exited with status 1";
-  if (error.message.rfind(prefix, 0) != 0) return false;
-  const std::string_view rest = std::string_view(error.message).substr(prefix.size());
-  return rest.empty() || !(rest.front() >= '0' && rest.front() <= '9');
-}
-
 }  // namespace
 
 Result<TlsaOwnerParts> splitTlsaOwner(const std::string& owner) {
@@ -108,11 +96,10 @@ Result<ExternalProgramPublisher::Answer> ExternalProgramPublisher::run(
   if (live_hash != nullptr)
     invocation.environment.push_back(ports::HookVariable::plain("TLSA_LIVE_HASH", *live_hash));
 
+  invocation.accepted_exit_statuses = {1};  // "already published" / "new record not up yet"
   auto outcome = runner_.run(invocation);
-  if (outcome) return Answer::Done;
-  if (exitedWithStatusOne(outcome.error(), invocation.label, invocation.argv.front()))
-    return Answer::AlreadyOrNotYet;
-  return fail(outcome.error().withContext(fmt::format("zone {}", zone)));
+  if (!outcome) return fail(outcome.error().withContext(fmt::format("zone {}", zone)));
+  return outcome->exit_status == 1 ? Answer::AlreadyOrNotYet : Answer::Done;
 }
 
 Result<ports::UpdateOutcome> ExternalProgramPublisher::apply(const ports::UpdateRequest& request) {

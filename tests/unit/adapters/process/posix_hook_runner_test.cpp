@@ -178,6 +178,22 @@ TEST(PosixHookRunner, LostExitStatusIsAnErrorNotASuccess) {
   EXPECT_TRUE(contains(outcome.error().message, "SIGCHLD")) << outcome.error().message;
 }
 
+TEST(PosixHookRunner, AcceptedExitStatusIsAnAnswerNotAFailure) {
+  TempDir dir;
+  const auto hook = writeHookScript(dir, "publish", "exit 1\n");
+  auto invocation = invocationFor(hook);
+  invocation.accepted_exit_statuses = {1};
+  const auto accepted = PosixHookRunner().run(invocation);
+  ASSERT_TRUE(accepted) << accepted.error().message;
+  EXPECT_EQ(accepted->exit_status, 1);
+  const auto other = writeHookScript(dir, "publish-failing", "exit 2\n");
+  auto failing = invocationFor(other);
+  failing.accepted_exit_statuses = {1};
+  const auto rejected = PosixHookRunner().run(failing);
+  ASSERT_FALSE(rejected);
+  EXPECT_EQ(rejected.error().kind, ErrorKind::Rejected);
+}
+
 TEST(PosixHookRunner, NonZeroExitIsRejectedWithStatusAndLastStderrLine) {
   TempDir dir;
   const auto hook = writeHookScript(

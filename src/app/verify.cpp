@@ -40,21 +40,7 @@ std::string tlsaOwner(const Host& host) {
 
 std::string keyTypeOfLeaf(const CertificateChain& chain) {
   if (chain.certificates.empty()) return "unknown";
-  switch (chain.leaf().public_key.algorithm) {
-    case KeyAlgorithm::Rsa:
-      return "rsa";
-    case KeyAlgorithm::EcdsaP256:
-    case KeyAlgorithm::EcdsaP384:
-    case KeyAlgorithm::EcdsaP521:
-      return "ecdsa";
-    case KeyAlgorithm::Ed25519:
-      return "ed25519";
-    case KeyAlgorithm::Ed448:
-      return "ed448";
-    case KeyAlgorithm::Other:
-      break;
-  }
-  return "other";
+  return std::string(keyFamilyName(chain.leaf().public_key.algorithm));
 }
 
 std::string depthWords(int depth) {

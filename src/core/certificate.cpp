@@ -21,6 +21,24 @@ std::string_view withoutTrailingDot(std::string_view name) {
 
 }  // namespace
 
+std::string_view keyFamilyName(KeyAlgorithm algorithm) {
+  switch (algorithm) {
+    case KeyAlgorithm::Rsa:
+      return "rsa";
+    case KeyAlgorithm::EcdsaP256:
+    case KeyAlgorithm::EcdsaP384:
+    case KeyAlgorithm::EcdsaP521:
+      return "ecdsa";
+    case KeyAlgorithm::Ed25519:
+      return "ed25519";
+    case KeyAlgorithm::Ed448:
+      return "ed448";
+    case KeyAlgorithm::Other:
+      break;
+  }
+  return "other";
+}
+
 std::string PublicKeyFacts::description() const {
   switch (algorithm) {
     case KeyAlgorithm::Rsa:

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -11,6 +12,10 @@
 namespace daneguard {
 
 enum class KeyAlgorithm { Rsa, EcdsaP256, EcdsaP384, EcdsaP521, Ed25519, Ed448, Other };
+
+/// "rsa", "ecdsa", "ed25519", "ed448", "other": the key family, one per certificate of a dual
+/// service. Used in file names, hook variables (upper-cased) and `verify` output.
+std::string_view keyFamilyName(KeyAlgorithm algorithm);
 
 struct PublicKeyFacts {
   KeyAlgorithm algorithm = KeyAlgorithm::Other;

@@ -10,24 +10,6 @@
 
 namespace daneguard::adapters::deploy {
 
-std::string_view keyTypeSuffix(KeyAlgorithm algorithm) {
-  switch (algorithm) {
-    case KeyAlgorithm::Rsa:
-      return "rsa";
-    case KeyAlgorithm::EcdsaP256:
-    case KeyAlgorithm::EcdsaP384:
-    case KeyAlgorithm::EcdsaP521:
-      return "ecdsa";
-    case KeyAlgorithm::Ed25519:
-      return "ed25519";
-    case KeyAlgorithm::Ed448:
-      return "ed448";
-    case KeyAlgorithm::Other:
-      break;
-  }
-  return "other";
-}
-
 Result<std::string> certificatePem(const CertificateFacts& certificate) {
   const unsigned char* cursor = certificate.der.data();
   const openssl::X509Ptr parsed(
@@ -70,7 +52,7 @@ Result<std::vector<CertificateFile>> renderCertificateFiles(
   std::vector<CertificateFile> files;
   std::set<std::string_view> suffixes;
   for (const LoadedCertificate& certificate : certificates) {
-    const std::string_view suffix = keyTypeSuffix(certificate.key.algorithm);
+    const std::string_view suffix = keyFamilyName(certificate.key.algorithm);
     if (!certificate.private_key_pem) {
       return fail(ErrorKind::InvalidInput,
                   fmt::format("service '{}': no private key was loaded with the {} certificate "

@@ -25,9 +25,6 @@ struct CertificateFile {
   SecretBytes content;  // SecretBytes for every file: the type cannot end up in a message
 };
 
-/// "rsa", "ecdsa", "ed25519", "ed448" (or "other"): the suffix of a certificate's extra files.
-std::string_view keyTypeSuffix(KeyAlgorithm algorithm);
-
 /// PEM encoding of one certificate ("-----BEGIN CERTIFICATE-----" ...).
 Result<std::string> certificatePem(const CertificateFacts& certificate);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <variant>
 #include <vector>
 
@@ -10,22 +11,11 @@
 
 namespace daneguard::adapters::deploy {
 
-std::string_view hookKeyTypeTag(KeyAlgorithm algorithm) {
-  switch (algorithm) {
-    case KeyAlgorithm::Rsa:
-      return "RSA";
-    case KeyAlgorithm::EcdsaP256:
-    case KeyAlgorithm::EcdsaP384:
-    case KeyAlgorithm::EcdsaP521:
-      return "ECDSA";
-    case KeyAlgorithm::Ed25519:
-      return "ED25519";
-    case KeyAlgorithm::Ed448:
-      return "ED448";
-    case KeyAlgorithm::Other:
-      break;
-  }
-  return "OTHER";
+std::string hookKeyTypeTag(KeyAlgorithm algorithm) {
+  std::string tag(keyFamilyName(algorithm));
+  std::transform(tag.begin(), tag.end(), tag.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return tag;
 }
 
 Result<void> HookDeployer::deploy(const ports::DeployRequest& request) {
@@ -44,7 +34,7 @@ Result<void> HookDeployer::deploy(const ports::DeployRequest& request) {
   std::vector<std::string_view> tags;
   std::string key_types;
   for (const LoadedCertificate& certificate : request.certificates) {
-    const std::string_view tag = hookKeyTypeTag(certificate.key.algorithm);
+    const std::string tag = hookKeyTypeTag(certificate.key.algorithm);
     if (std::find(tags.begin(), tags.end(), tag) != tags.end()) {
       return fail(ErrorKind::InvalidInput,
                   fmt::format("service '{}': two certificates with {} keys; the hook tells "

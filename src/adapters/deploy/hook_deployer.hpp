@@ -18,7 +18,7 @@
 namespace daneguard::adapters::deploy {
 
 /// "RSA", "ECDSA", "ED25519", "ED448", "OTHER": the suffix of the per-key-type hook variables.
-std::string_view hookKeyTypeTag(KeyAlgorithm algorithm);
+std::string hookKeyTypeTag(KeyAlgorithm algorithm);
 
 class HookDeployer final : public ports::Deployer {
  public:

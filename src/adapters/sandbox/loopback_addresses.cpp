@@ -50,6 +50,8 @@ std::string endpointText(const std::string& address, std::uint16_t port) {
 }
 
 /// Binds UDP, then TCP on the same port; port 0 lets the kernel choose. Returns the port.
+/// A port that is taken is Transient; an address that cannot be bound at all (port 0 refused)
+/// is Config, so that a caller searching for a free port retries only the former.
 Result<std::uint16_t> bindBoth(const std::string& address, std::uint16_t port) {
   auto where = socketAddress(address, port);
   if (!where) return fail(where.error());
@@ -58,12 +60,12 @@ Result<std::uint16_t> bindBoth(const std::string& address, std::uint16_t port) {
   if (!udp || !tcp)
     return fail(ErrorKind::Transient, "cannot create a socket for " + address + ": " +
                                           std::generic_category().message(errno));
-  const auto busy = [&](const char* protocol) {
-    return fail(ErrorKind::Transient,
-                endpointText(address, port) + " (" + protocol +
+  const auto busy = [&](const char* protocol, std::uint16_t tried) {
+    return fail(tried == 0 ? ErrorKind::Config : ErrorKind::Transient,
+                endpointText(address, tried) + " (" + protocol +
                     ") is not available: " + std::generic_category().message(errno));
   };
-  if (::bind(udp.get(), where->get(), where->length) != 0) return busy("UDP");
+  if (::bind(udp.get(), where->get(), where->length) != 0) return busy("UDP", port);
   SocketAddress actual;
   actual.length = sizeof actual.storage;
   ::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&actual.storage), &actual.length);
@@ -72,7 +74,7 @@ Result<std::uint16_t> bindBoth(const std::string& address, std::uint16_t port) {
                 ? reinterpret_cast<const sockaddr_in6*>(&actual.storage)->sin6_port
                 : reinterpret_cast<const sockaddr_in*>(&actual.storage)->sin_port);
   auto tcp_where = socketAddress(address, chosen);
-  if (::bind(tcp.get(), tcp_where->get(), tcp_where->length) != 0) return busy("TCP");
+  if (::bind(tcp.get(), tcp_where->get(), tcp_where->length) != 0) return busy("TCP", chosen);
   return chosen;
 }
 
@@ -114,7 +116,12 @@ Result<std::uint16_t> findFreePort(const std::vector<std::string>& addresses) {
   Error last{ErrorKind::Transient, "no attempt made"};
   for (int attempt = 0; attempt < 50; ++attempt) {
     auto port = bindBoth(addresses.front(), 0);
-    if (!port) return fail(port.error());  // the address itself is unusable
+    if (!port && port.error().kind != ErrorKind::Transient)
+      return fail(port.error());  // the address itself is unusable
+    if (!port) {                  // the kernel's free UDP port is taken for TCP: ask for another
+      last = port.error();
+      continue;
+    }
     bool free_everywhere = true;
     for (std::size_t i = 1; i < addresses.size() && free_everywhere; ++i) {
       auto other = bindBoth(addresses[i], *port);
